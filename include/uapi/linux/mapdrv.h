@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * mapdrv: a vmalloc buffer mapped lazily into user space through /dev/mapdrv.
+ *
+ * This is the ABI shared by the module, its tools and its tests. It must stay
+ * valid C and C++ and must only use fixed-width types.
+ *
+ * Usage:
+ *	int fd = open("/dev/mapdrv", O_RDONLY);
+ *	struct mapdrv_info info;
+ *	ioctl(fd, MAPDRV_IOC_INFO, &info);
+ *	const __u64 *p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
+ *	// p[i] == mapdrv_pattern(info.seed, i * 8) for every i
+ */
+#ifndef _UAPI_LINUX_MAPDRV_H
+#define _UAPI_LINUX_MAPDRV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MAPDRV_DEVICE_NAME	"mapdrv"
+#define MAPDRV_ABI_VERSION	1
+
+/* Buffer size limits, in bytes; the module rounds size up to whole pages. */
+#define MAPDRV_SIZE_DEFAULT	(4ULL << 20)
+#define MAPDRV_SIZE_MAX		(1ULL << 30)
+
+/*
+ * The pattern: the little-endian 64-bit word at every 8-aligned byte offset
+ * @off of the buffer holds MAPDRV_PATTERN(seed, off). The magic is the ASCII
+ * text "mapdrv01" read as a big-endian number.
+ */
+#define MAPDRV_PATTERN_MAGIC	0x6d61706472763031ULL
+#define MAPDRV_PATTERN(seed, off) \
+	((__u64)MAPDRV_PATTERN_MAGIC ^ (__u64)(seed) ^ (__u64)(off))
+
+static inline __u64 mapdrv_pattern(__u64 seed, __u64 off)
+{
+	return MAPDRV_PATTERN(seed, off);
+}
+
+/**
+ * struct mapdrv_info - what MAPDRV_IOC_INFO returns
+ * @abi_version: MAPDRV_ABI_VERSION of the module
+ * @page_size: the kernel's PAGE_SIZE in bytes
+ * @size: buffer size in bytes (a multiple of @page_size)
+ * @seed: seed of the current pattern
+ * @faults: page faults served by the module since it was loaded
+ * @mmap_calls: successful mmap() calls since the module was loaded
+ * @live_vmas: VMAs currently mapping the buffer, in every process
+ * @reserved: always zero
+ */
+struct mapdrv_info {
+	__u32 abi_version;
+	__u32 page_size;
+	__u64 size;
+	__u64 seed;
+	__u64 faults;
+	__u64 mmap_calls;
+	__u64 live_vmas;
+	__u64 reserved[4];
+};
+
+/* struct mapdrv_restamp.flags */
+#define MAPDRV_RESTAMP_SET_SEED	(1U << 0)	/* use @seed; else keep the seed */
+#define MAPDRV_RESTAMP_FLAGS	MAPDRV_RESTAMP_SET_SEED
+
+/**
+ * struct mapdrv_restamp - argument of MAPDRV_IOC_RESTAMP
+ * @seed: the new seed, used when @flags has MAPDRV_RESTAMP_SET_SEED
+ * @flags: MAPDRV_RESTAMP_* bits; any other bit gives EINVAL
+ * @reserved: must be zero, else EINVAL
+ */
+struct mapdrv_restamp {
+	__u64 seed;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#define MAPDRV_IOC_MAGIC	0xb7
+#define MAPDRV_IOC_INFO		_IOR(MAPDRV_IOC_MAGIC, 0x00, struct mapdrv_info)
+#define MAPDRV_IOC_RESTAMP	_IOW(MAPDRV_IOC_MAGIC, 0x01, struct mapdrv_restamp)
+
+#endif /* _UAPI_LINUX_MAPDRV_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapdrv: a vmalloc buffer, stamped with a known pattern, mapped lazily into
+ * user space through the misc device /dev/mapdrv.
+ *
+ * Usage:
+ *	insmod mapdrv.ko size=8388608 seed=0x1234
+ *	mapdrv-read			# maps /dev/mapdrv and checks every word
+ *	cat /sys/class/misc/mapdrv/faults
+ *
+ * The pattern and the ioctl ABI are in include/uapi/linux/mapdrv.h; the
+ * mapping path is in mapdrv_vm.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include <uapi/linux/mapdrv.h>
+
+#include "mapdrv.h"
+
+#define CREATE_TRACE_POINTS
+#include "mapdrv_trace.h"
+
+static unsigned long mapdrv_size = MAPDRV_SIZE_DEFAULT;
+module_param_named(size, mapdrv_size, ulong, 0444);
+MODULE_PARM_DESC(size,
+		 "Buffer size in bytes, rounded up to whole pages; 1 to 1073741824 (default 4194304 = 4 MiB)");
+
+static unsigned long long mapdrv_seed;
+module_param_named(seed, mapdrv_seed, ullong, 0444);
+MODULE_PARM_DESC(seed,
+		 "Seed of the pattern: the u64 at byte offset off is 0x6d61706472763031 ^ seed ^ off (default 0)");
+
+/* Write the pattern for @seed over the whole buffer. */
+static void mapdrv_stamp(struct mapdrv_dev *md, u64 seed)
+{
+	__le64 *word = md->buf;
+	size_t off;
+
+	lockdep_assert_held(&md->stamp_lock);
+	for (off = 0; off < md->size; off += sizeof(*word)) {
+		*word++ = cpu_to_le64(MAPDRV_PATTERN(seed, off));
+		if (!(off & (PAGE_SIZE - 1)))
+			cond_resched();
+	}
+	WRITE_ONCE(md->seed, seed);
+}
+
+static ssize_t mapdrv_read(struct file *file, char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	struct mapdrv_dev *md = mapdrv_from_file(file);
+
+	return simple_read_from_buffer(ubuf, count, ppos, md->buf, md->size);
+}
+
+static ssize_t mapdrv_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct mapdrv_dev *md = mapdrv_from_file(file);
+
+	if (*ppos < 0)
+		return -EINVAL;
+	if (count && *ppos >= md->size)
+		return -ENOSPC;
+	return simple_write_to_buffer(md->buf, md->size, ppos, ubuf, count);
+}
+
+static loff_t mapdrv_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct mapdrv_dev *md = mapdrv_from_file(file);
+
+	return fixed_size_llseek(file, offset, whence, md->size);
+}
+
+static long mapdrv_ioctl_info(struct mapdrv_dev *md, void __user *uarg)
+{
+	struct mapdrv_info info = {
+		.abi_version = MAPDRV_ABI_VERSION,
+		.page_size = PAGE_SIZE,
+		.size = md->size,
+		.seed = READ_ONCE(md->seed),
+		.faults = atomic64_read(&md->faults),
+		.mmap_calls = atomic64_read(&md->mmap_calls),
+		.live_vmas = atomic_read(&md->live_vmas),
+	};
+
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long mapdrv_ioctl_restamp(struct mapdrv_dev *md, void __user *uarg)
+{
+	struct mapdrv_restamp req;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~MAPDRV_RESTAMP_FLAGS || req.reserved)
+		return -EINVAL;
+
+	mutex_lock(&md->stamp_lock);
+	mapdrv_stamp(md, req.flags & MAPDRV_RESTAMP_SET_SEED ?
+			 req.seed : md->seed);
+	mutex_unlock(&md->stamp_lock);
+	dev_dbg(md->misc.this_device, "restamped with seed 0x%llx\n",
+		READ_ONCE(md->seed));
+	return 0;
+}
+
+static long mapdrv_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct mapdrv_dev *md = mapdrv_from_file(file);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case MAPDRV_IOC_INFO:
+		return mapdrv_ioctl_info(md, uarg);
+	case MAPDRV_IOC_RESTAMP:
+		/* Restamping writes the buffer: as write(), needs FMODE_WRITE. */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		return mapdrv_ioctl_restamp(md, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mapdrv_fops = {
+	.owner = THIS_MODULE,
+	.llseek = mapdrv_llseek,
+	.read = mapdrv_read,
+	.write = mapdrv_write,
+	.unlocked_ioctl = mapdrv_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mapdrv_mmap,
+};
+
+static struct mapdrv_dev *mapdrv_from_dev(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct mapdrv_dev, misc);
+}
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", mapdrv_from_dev(dev)->size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t seed_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "0x%llx\n", READ_ONCE(mapdrv_from_dev(dev)->seed));
+}
+static DEVICE_ATTR_RO(seed);
+
+static ssize_t faults_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&mapdrv_from_dev(dev)->faults));
+}
+static DEVICE_ATTR_RO(faults);
+
+static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&mapdrv_from_dev(dev)->live_vmas));
+}
+static DEVICE_ATTR_RO(mappings);
+
+static struct attribute *mapdrv_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_seed.attr,
+	&dev_attr_faults.attr,
+	&dev_attr_mappings.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(mapdrv);
+
+static struct mapdrv_dev mapdrv_dev = {
+	.misc = {
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = MAPDRV_DEVICE_NAME,
+		.fops = &mapdrv_fops,
+		.groups = mapdrv_groups,
+		.mode = 0600,
+	},
+	.stamp_lock = __MUTEX_INITIALIZER(mapdrv_dev.stamp_lock),
+};
+
+static int __init mapdrv_init(void)
+{
+	struct mapdrv_dev *md = &mapdrv_dev;
+	int ret;
+
+	if (!mapdrv_size || mapdrv_size > MAPDRV_SIZE_MAX) {
+		pr_err("invalid size=%lu: must be 1 to %llu bytes\n",
+		       mapdrv_size, MAPDRV_SIZE_MAX);
+		return -EINVAL;
+	}
+	md->size = PAGE_ALIGN(mapdrv_size);
+	md->npages = md->size >> PAGE_SHIFT;
+
+	md->buf = vmalloc_user(md->size);
+	if (!md->buf) {
+		pr_err("cannot allocate %zu bytes: %d\n", md->size, -ENOMEM);
+		return -ENOMEM;
+	}
+
+	mutex_lock(&md->stamp_lock);
+	mapdrv_stamp(md, mapdrv_seed);
+	mutex_unlock(&md->stamp_lock);
+
+	/* Last: the device is usable as soon as it is registered. */
+	ret = misc_register(&md->misc);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", md->misc.name, ret);
+		goto free_buf;
+	}
+
+	pr_info("/dev/%s ready: %lu pages (%zu KiB), seed 0x%llx\n",
+		md->misc.name, md->npages, md->size >> 10, md->seed);
+	return 0;
+
+free_buf:
+	vfree(md->buf);
+	return ret;
+}
+
+static void __exit mapdrv_exit(void)
+{
+	struct mapdrv_dev *md = &mapdrv_dev;
+
+	/* First: no new opens. Nothing is mapped: every VMA pins the module. */
+	misc_deregister(&md->misc);
+	vfree(md->buf);
+	pr_info("unloaded: %lld faults served, %lld mmap calls\n",
+		(long long)atomic64_read(&md->faults),
+		(long long)atomic64_read(&md->mmap_calls));
+}
+
+module_init(mapdrv_init);
+module_exit(mapdrv_exit);
+
+MODULE_DESCRIPTION("vmalloc buffer with a verifiable pattern, mapped lazily through /dev/mapdrv");
+MODULE_AUTHOR("The mapdrv developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MAPDRV_VERSION);
