@@ -32,7 +32,7 @@ struct mapdrv_dev {
 	size_t size;
 	unsigned long npages;
 	u64 seed;
-	struct mutex stamp_lock;
+	struct mutex stamp_lock; /* serialises restamps; not in the fault path */
 	atomic64_t faults;
 	atomic64_t sigbus;
 	atomic64_t mmap_calls;

@@ -13,61 +13,61 @@
 #include <linux/tracepoint.h>
 
 DECLARE_EVENT_CLASS(mapdrv_vma_class,
-	TP_PROTO(struct vm_area_struct *vma, int live),
-	TP_ARGS(vma, live),
-	TP_STRUCT__entry(
-		__field(unsigned long, start)
-		__field(unsigned long, end)
-		__field(unsigned long, pgoff)
-		__field(unsigned long, flags)
-		__field(int, live)
-	),
-	TP_fast_assign(
-		__entry->start = vma->vm_start;
-		__entry->end = vma->vm_end;
-		__entry->pgoff = vma->vm_pgoff;
-		__entry->flags = vma->vm_flags;
-		__entry->live = live;
-	),
-	TP_printk("start=0x%lx end=0x%lx pgoff=%lu flags=0x%lx live_vmas=%d",
-		  __entry->start, __entry->end, __entry->pgoff,
-		  __entry->flags, __entry->live)
+		    TP_PROTO(struct vm_area_struct *vma, int live),
+		    TP_ARGS(vma, live),
+		    TP_STRUCT__entry(
+			__field(unsigned long, start)
+			__field(unsigned long, end)
+			__field(unsigned long, pgoff)
+			__field(unsigned long, flags)
+			__field(int, live)
+		    ),
+		    TP_fast_assign(
+			__entry->start = vma->vm_start;
+			__entry->end = vma->vm_end;
+			__entry->pgoff = vma->vm_pgoff;
+			__entry->flags = vma->vm_flags;
+			__entry->live = live;
+		    ),
+		    TP_printk("start=0x%lx end=0x%lx pgoff=%lu flags=0x%lx live_vmas=%d",
+			      __entry->start, __entry->end, __entry->pgoff,
+			      __entry->flags, __entry->live)
 );
 
 DEFINE_EVENT(mapdrv_vma_class, mapdrv_mmap,
-	TP_PROTO(struct vm_area_struct *vma, int live),
-	TP_ARGS(vma, live)
+	     TP_PROTO(struct vm_area_struct *vma, int live),
+	     TP_ARGS(vma, live)
 );
 
 DEFINE_EVENT(mapdrv_vma_class, mapdrv_vma_open,
-	TP_PROTO(struct vm_area_struct *vma, int live),
-	TP_ARGS(vma, live)
+	     TP_PROTO(struct vm_area_struct *vma, int live),
+	     TP_ARGS(vma, live)
 );
 
 DEFINE_EVENT(mapdrv_vma_class, mapdrv_vma_close,
-	TP_PROTO(struct vm_area_struct *vma, int live),
-	TP_ARGS(vma, live)
+	     TP_PROTO(struct vm_area_struct *vma, int live),
+	     TP_ARGS(vma, live)
 );
 
 TRACE_EVENT(mapdrv_fault,
-	TP_PROTO(unsigned long address, unsigned long pgoff, unsigned long pfn,
-		 unsigned int result),
-	TP_ARGS(address, pgoff, pfn, result),
-	TP_STRUCT__entry(
+	    TP_PROTO(unsigned long address, unsigned long pgoff,
+		     unsigned long pfn, unsigned int result),
+	    TP_ARGS(address, pgoff, pfn, result),
+	    TP_STRUCT__entry(
 		__field(unsigned long, address)
 		__field(unsigned long, pgoff)
 		__field(unsigned long, pfn)
 		__field(unsigned int, result)
-	),
-	TP_fast_assign(
+	    ),
+	    TP_fast_assign(
 		__entry->address = address;
 		__entry->pgoff = pgoff;
 		__entry->pfn = pfn;
 		__entry->result = result;
-	),
-	TP_printk("address=0x%lx pgoff=%lu pfn=0x%lx result=0x%x",
-		  __entry->address, __entry->pgoff, __entry->pfn,
-		  __entry->result)
+	    ),
+	    TP_printk("address=0x%lx pgoff=%lu pfn=0x%lx result=0x%x",
+		      __entry->address, __entry->pgoff, __entry->pfn,
+		      __entry->result)
 );
 
 #endif /* MAPDRV_TRACE_H */

@@ -120,7 +120,9 @@ output=$out/output.log
 rm -f "$console" "$output"
 cpu=max
 [ "$accel" = kvm ] && cpu=host
-log "booting $KREL ($accel, ${smp} vCPUs, ${mem} MiB): $command_line"
+summary=${command_line%%$'\n'*}
+[ "$summary" = "$command_line" ] || summary="$summary ..."
+log "booting $KREL ($accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mapdrv. The module itself is built by kbuild from ./Kbuild:
+#   make modules KDIR=/lib/modules/<release>/build
+# (or make -C <kernel build dir> M=$PWD, as DKMS does). Everything else:
+#   make demo    build, boot a Debian kernel in QEMU, load, read, show dmesg
+#   make check   the kselftest suite in the VM (KERNEL=6.1 by default)
+#   make tools   the C++ tools in build/bin;  make tests  the tests in build/tests
+
+VERSION := 0.1.0
+KERNEL ?= 6.1
+KDIR ?= /lib/modules/$(shell uname -r)/build
+BUILD := $(CURDIR)/build
+HARNESS_DIR := $(BUILD)/linux-source-6.1/tools/testing/selftests
+HARNESS := $(HARNESS_DIR)/kselftest_harness.h
+
+CXX := g++
+CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Werror -static \
+	-Iinclude/uapi -Itools/include -DMAPDRV_VERSION='"$(VERSION)"'
+TEST_CC := gcc
+TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread \
+	-I$(HARNESS_DIR) -Iinclude/uapi
+
+TOOLS := $(BUILD)/bin/mapdrv-read
+TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv.h
+TEST_SRCS := $(wildcard tests/*_test.c)
+TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
+
+.PHONY: all modules modules_install clean distclean tools tests demo check deps
+
+all: tools tests
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+tools: $(TOOLS)
+
+$(BUILD)/bin/%: tools/%.cpp $(TOOL_HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -o $@ $<
+
+tests: $(TESTS)
+
+$(HARNESS):
+	tools/fetch-harness.sh
+
+$(BUILD)/tests/%: tests/%.c $(TEST_HEADERS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(TEST_CFLAGS) -o $@ $<
+
+deps:
+	tools/deps.sh
+
+demo:
+	tools/demo.sh $(KERNEL)
+
+check:
+	tools/check.sh $(KERNEL)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
+		rm -rf *.o *.ko *.mod *.mod.c .*.cmd src/*.o src/.*.cmd \
+			modules.order Module.symvers .tmp_versions
+	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check
+
+# Also forgets the downloaded kernels, harness and apt state.
+distclean: clean
+	rm -rf $(BUILD)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [KERNEL]: run the kselftest suite in a QEMU guest booting a Debian
+# kernel (default $KERNEL or 6.1) and print the TAP output, then one line
+# "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
+# passed, and the guest console stayed clean (no splat, panic or hang).
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+kernel=${1:-${KERNEL:-6.1}}
+out=$MAPDRV_BUILD/check/$kernel
+mkdir -p "$out"
+
+"$MAPDRV_TOP/tools/deps.sh"
+make -s -C "$MAPDRV_TOP" tools tests
+
+set +e
+"$MAPDRV_TOP/tools/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
+	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
+	-f "$MAPDRV_TOP/tools/vm/guest-tests.sh:/root/guest-tests.sh" \
+	-- 'sh /root/guest-tests.sh /root/tests'
+rc=$?
+set -e
+
+# Count from the TAP itself, binary by binary: a binary that died or lost
+# test cases counts as failed even if it printed no "not ok".
+read -r passed failed skipped < <(awk '
+	/^1\.\.[0-9]+$/ { planned = substr($0, 4) + 0; seen = 0; next }
+	/^ok [0-9]+ .*# SKIP/ { skipped++; seen++; next }
+	/^ok [0-9]+ / { passed++; seen++; next }
+	/^not ok [0-9]+ / { failed++; seen++; next }
+	/^MAPDRV-TEST / {
+		if (seen < planned) failed += planned - seen
+		if ($3 != "exit=0" && bad_before == failed) failed++
+		bad_before = failed; planned = 0; seen = 0
+	}
+	END { printf "%d %d %d\n", passed, failed, skipped }
+' "$out/output.log")
+
+binaries=$(grep -c '^MAPDRV-TEST ' "$out/output.log" || true)
+case "$rc" in
+0 | 1) ;;
+*)
+	log "the VM run failed with status $rc (see $out/console.log)"
+	failed=$((failed + 1))
+	;;
+esac
+if [ "$binaries" -eq 0 ]; then
+	log "no test binary ran"
+	failed=$((failed + 1))
+fi
+[ "$rc" -eq 1 ] && [ "$failed" -eq 0 ] && failed=1
+echo "kernel $kernel: $binaries test binaries; console: $out/console.log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
