@@ -250,6 +250,14 @@ std::string json_string(std::string_view s)
 	return out;
 }
 
+/* Report a failed write to stdout (a full disk, a closed pipe) instead of exiting 0. */
+void flush_stdout()
+{
+	if (std::fflush(stdout) != 0 || std::ferror(stdout))
+		throw std::system_error(errno ? errno : EIO, std::generic_category(),
+					"writing to standard output");
+}
+
 std::uint64_t minor_faults()
 {
 	struct rusage ru {};
@@ -445,8 +453,7 @@ int run(const options &opt)
 		print_json(r);
 	else
 		print_text(r);
-	if (std::fflush(stdout) != 0)
-		throw std::system_error(errno, std::generic_category(), "writing the summary");
+	flush_stdout();
 
 	return result.ok() ? exit_ok : exit_mismatch;
 }
@@ -460,9 +467,11 @@ int main(int argc, char **argv)
 		switch (parse_args(argc, argv, opt)) {
 		case action::help:
 			print_help();
+			flush_stdout();
 			return exit_ok;
 		case action::version:
 			print_version();
+			flush_stdout();
 			return exit_ok;
 		case action::run:
 			break;
