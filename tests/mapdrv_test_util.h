@@ -3,11 +3,16 @@
  * Helpers shared by mapdrv's kselftests. Include it after
  * kselftest_harness.h (which defines _GNU_SOURCE before any libc header).
  *
- * Nothing here ASSERTs or EXPECTs: errors come back as -errno (or as -1 with
- * errno set, like the libc call they wrap), and the tests check them.
+ * Most helpers do not ASSERT or EXPECT: errors come back as -errno (or as -1
+ * with errno set, like the libc call they wrap), and the tests check them.
+ * The few at the end that do (mapdrv_must_*) take the harness's _metadata.
  */
 #ifndef MAPDRV_TEST_UTIL_H
 #define MAPDRV_TEST_UTIL_H
+
+#ifndef __KSELFTEST_HARNESS_H
+#error "include kselftest_harness.h before mapdrv_test_util.h"
+#endif
 
 #include <endian.h>
 #include <errno.h>
@@ -359,7 +364,12 @@ static inline int mapdrv_vma_flags(const void *addr, char *flags, size_t len)
 		if (!strncmp(line, want, strlen(want))) {
 			in_vma = true;
 		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(flags, len, "%s", line + 8);
+			size_t n = strlen(line + 8);
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(flags, line + 8, n);
+			flags[n] = '\0';
 			ret = 0;
 			break;
 		}
@@ -464,6 +474,36 @@ static inline int mapdrv_wait_child(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return -1;
+}
+
+/*
+ * Helpers that ASSERT, for test bodies and fixture setups; @_metadata is the
+ * harness's, so that ASSERT_*() ends the test.
+ */
+
+/* mmap(2) that must work. */
+static inline void *mapdrv_must_map(struct __test_metadata *_metadata, int fd,
+				    uint64_t off, size_t len, int prot,
+				    int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)off);
+
+	ASSERT_NE(MAP_FAILED, p)
+		TH_LOG("mmap(len %#zx, prot %#x, flags %#x, offset %#llx): %s",
+		       len, prot, flags, (unsigned long long)off,
+		       strerror(errno));
+	return p;
+}
+
+/* MAPDRV_IOC_INFO that must work. */
+static inline struct mapdrv_info
+mapdrv_must_info(struct __test_metadata *_metadata, int fd)
+{
+	struct mapdrv_info info;
+	int ret = mapdrv_get_info(fd, &info);
+
+	ASSERT_EQ(0, ret) TH_LOG("MAPDRV_IOC_INFO: %s", strerror(-ret));
+	return info;
 }
 
 #endif /* MAPDRV_TEST_UTIL_H */

@@ -9,7 +9,7 @@ set -euo pipefail
 
 # command:package pairs, by group.
 base="g++:g++ gcc-12:gcc-12 make:make qemu-system-x86_64:qemu-system-x86
-cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg"
+cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg pahole:dwarves"
 lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl"
 files="/bin/busybox:busybox-static /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring"
 

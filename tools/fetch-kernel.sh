@@ -5,14 +5,15 @@
 # headers with a private apt state, extract them under build/kernels/KERNEL
 # and print the path of the kernel.env file describing them:
 #   KREL=<uname -r>  VMLINUZ=<bzImage>  KDIR=<kbuild dir>  SUITE=<suite>
-# KERNEL is 6.1 (Debian 12, default).
+# KERNEL is 6.1 (Debian 12, default) or 6.12 (bookworm-backports).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
 case "$kernel" in
 6.1) suite=bookworm flavour=cloud-amd64 ;;
-*) die "unknown KERNEL '$kernel' (supported: 6.1)" ;;
+6.12) suite=bookworm-backports flavour=cloud-amd64 ;;
+*) die "unknown KERNEL '$kernel' (supported: 6.1 6.12)" ;;
 esac
 
 dest=$MAPDRV_BUILD/kernels/$kernel

@@ -118,7 +118,7 @@ mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log
 rm -f "$console" "$output"
-cpu=max
+cpu=${MAPDRV_CPU:-max}
 [ "$accel" = kvm ] && cpu=host
 summary=${command_line%%$'\n'*}
 [ "$summary" = "$command_line" ] || summary="$summary ..."
@@ -143,7 +143,13 @@ if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 	tail -n 20 "$console" >&2
 	exit 124
 fi
-splat_re='(BUG:|WARNING:|Oops|KASAN|kmemleak|Bad page|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|soft lockup|hard LOCKUP|Call Trace:|MAPDRV-VM-TAINT)'
+# Kernel reports start a message: "[ t] WARNING: CPU: ...", "BUG: KASAN: ...",
+# lockdep's "WARNING: possible circular locking ...". Informational lines
+# that merely contain the word (RETBleed: WARNING: ...) do not count.
+at='(^|\] )'
+splat_re="${at}(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|"
+splat_re+="INFO: task .* blocked|watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP)|"
+splat_re+="KASAN|kmemleak: [0-9]+ new suspected|Bad page|Call Trace:|MAPDRV-VM-TAINT"
 if grep -Eq "$splat_re" "$console" "$output"; then
 	log "FAIL: kernel splat in the guest console ($console):"
 	grep -Eh -B2 -A20 "$splat_re" "$console" "$output" | head -n 60 >&2

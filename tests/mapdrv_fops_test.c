@@ -1,0 +1,830 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file operations of /dev/mapdrv other than mmap: read, write, llseek,
+ * pread and pwrite at the edges of the buffer, the ioctls, the sysfs
+ * attributes and who may open the device.
+ *
+ * The harness runs every test in a process of its own, one after another,
+ * and nothing else uses the device meanwhile. A test that changes the
+ * buffer or the seed sets ->dirty, and the teardown restamps the buffer
+ * with the seed the setup found.
+ */
+#include "kselftest_harness.h"
+
+#include <grp.h>
+#include <stdint.h>
+
+#include "mapdrv_test_util.h"
+
+#define READ_CHUNK	(64 * 1024)
+
+FIXTURE(fops) {
+	int fd;			/* O_RDWR */
+	size_t page;
+	uint64_t size;
+	uint64_t seed;		/* the teardown restamps with it */
+	bool dirty;		/* the test changed the buffer or the seed */
+};
+
+FIXTURE_SETUP(fops)
+{
+	struct mapdrv_info info;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_LE(2 * self->page, info.size)
+		TH_LOG("these tests want a buffer of two pages at least");
+	self->size = info.size;
+	self->seed = info.seed;
+}
+
+FIXTURE_TEARDOWN(fops)
+{
+	if (self->dirty)
+		EXPECT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED,
+					    self->seed));
+	close(self->fd);
+}
+
+/* A seed other than the current one. */
+static uint64_t other_seed(uint64_t seed)
+{
+	return seed ^ 0x0123456789abcdefULL;
+}
+
+/* A word that is never the pattern at @off. */
+static uint64_t not_pattern(uint64_t seed, uint64_t off)
+{
+	return ~mapdrv_pattern(seed, off);
+}
+
+/* The file position of @fd. */
+static off_t pos(int fd)
+{
+	return lseek(fd, 0, SEEK_CUR);
+}
+
+TEST_F(fops, read_returns_the_whole_pattern_then_zero)
+{
+	uint8_t *buf = malloc(READ_CHUNK);
+	uint64_t total = 0;
+	int64_t bad = -1;
+	ssize_t n;
+
+	ASSERT_NE(NULL, buf);
+	while ((n = read(self->fd, buf, READ_CHUNK)) > 0) {
+		if (bad < 0)
+			bad = mapdrv_check_pattern(buf, n, total, self->seed);
+		total += n;
+		if (total > self->size)
+			break;
+	}
+	EXPECT_EQ(0, n) TH_LOG("read: %s", n < 0 ? strerror(errno) : "");
+	EXPECT_EQ(self->size, total);
+	EXPECT_EQ(-1, bad);
+	free(buf);
+}
+
+TEST_F(fops, read_longer_than_the_buffer_returns_its_size)
+{
+	size_t len = self->size + self->page;
+	uint8_t *buf = malloc(len);
+
+	if (!buf)
+		SKIP(return, "cannot allocate %zu bytes", len);
+	EXPECT_EQ((ssize_t)self->size, read(self->fd, buf, len));
+	EXPECT_EQ(-1, mapdrv_check_pattern(buf, self->size, 0, self->seed));
+	free(buf);
+}
+
+TEST_F(fops, read_at_the_end_returns_zero)
+{
+	char buf[64];
+
+	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf), self->size));
+	ASSERT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(self->fd, buf, sizeof(buf)));
+}
+
+TEST_F(fops, read_past_the_end_returns_zero)
+{
+	char buf[64];
+
+	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf), self->size + 1));
+	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf),
+			   self->size + self->page));
+	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf), INT64_MAX - 64));
+}
+
+TEST_F(fops, read_crossing_the_end_is_short)
+{
+	uint8_t buf[64];
+
+	ASSERT_EQ(16, pread(self->fd, buf, sizeof(buf), self->size - 16));
+	EXPECT_EQ(-1, mapdrv_check_pattern(buf, 16, self->size - 16,
+					   self->seed));
+}
+
+TEST_F(fops, read_at_an_unaligned_offset_returns_the_pattern_bytes)
+{
+	uint64_t off = self->page + 8 * 11 + 3;
+	uint8_t buf[29];
+
+	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->fd, buf, sizeof(buf), off));
+	EXPECT_EQ(-1, mapdrv_check_pattern(buf, sizeof(buf), off, self->seed));
+}
+
+TEST_F(fops, read_advances_the_file_position)
+{
+	uint8_t buf[100];
+
+	ASSERT_EQ(100, lseek(self->fd, 100, SEEK_SET));
+	ASSERT_EQ(100, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(200, pos(self->fd));
+	EXPECT_EQ(-1, mapdrv_check_pattern(buf, sizeof(buf), 100, self->seed));
+}
+
+TEST_F(fops, pread_leaves_the_file_position_alone)
+{
+	uint8_t buf[100];
+
+	ASSERT_EQ(10, lseek(self->fd, 10, SEEK_SET));
+	ASSERT_EQ(100, pread(self->fd, buf, sizeof(buf), 1000));
+	EXPECT_EQ(10, pos(self->fd));
+}
+
+TEST_F(fops, pwrite_is_seen_by_pread)
+{
+	uint64_t off = 8 * 9, word = not_pattern(self->seed, off), got = 0;
+
+	self->dirty = true;
+	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
+	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
+	EXPECT_EQ(word, got);
+}
+
+TEST_F(fops, pwrite_is_seen_through_an_existing_mapping)
+{
+	uint64_t off = self->page + 24, word = not_pattern(self->seed, off);
+	uint8_t *p = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page,
+				     PROT_READ, MAP_SHARED);
+
+	mapdrv_touch(p + off);
+	self->dirty = true;
+	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
+	EXPECT_EQ(word, mapdrv_touch(p + off));
+	munmap(p, 2 * self->page);
+}
+
+TEST_F(fops, unaligned_write_changes_only_its_bytes)
+{
+	uint64_t off = 8 * 4 + 5;
+	uint8_t junk[7], buf[32], want[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = ~mapdrv_pattern_byte(self->seed, off + i);
+	self->dirty = true;
+	ASSERT_EQ((ssize_t)sizeof(junk), pwrite(self->fd, junk, sizeof(junk), off));
+	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->fd, buf, sizeof(buf), 8 * 4 - 8));
+	mapdrv_fill_pattern(want, sizeof(want), 8 * 4 - 8, self->seed);
+	memcpy(want + 8 + 5, junk, sizeof(junk));
+	EXPECT_EQ(0, memcmp(want, buf, sizeof(buf)));
+}
+
+TEST_F(fops, write_advances_the_file_position)
+{
+	uint8_t buf[10];
+
+	mapdrv_fill_pattern(buf, sizeof(buf), 50, self->seed);
+	self->dirty = true;
+	ASSERT_EQ(50, lseek(self->fd, 50, SEEK_SET));
+	ASSERT_EQ(10, write(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(60, pos(self->fd));
+}
+
+TEST_F(fops, write_crossing_the_end_is_short)
+{
+	uint8_t junk[64], buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = ~mapdrv_pattern_byte(self->seed, self->size - 16 + i);
+	self->dirty = true;
+	ASSERT_EQ(16, pwrite(self->fd, junk, sizeof(junk), self->size - 16));
+	ASSERT_EQ(16, pread(self->fd, buf, sizeof(buf), self->size - 16));
+	EXPECT_EQ(0, memcmp(junk, buf, 16));
+}
+
+TEST_F(fops, write_crossing_the_end_leaves_the_position_at_the_end)
+{
+	uint8_t buf[64];
+
+	mapdrv_fill_pattern(buf, sizeof(buf), self->size - 16, self->seed);
+	self->dirty = true;
+	ASSERT_EQ((off_t)self->size - 16,
+		  lseek(self->fd, self->size - 16, SEEK_SET));
+	ASSERT_EQ(16, write(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ((off_t)self->size, pos(self->fd));
+}
+
+TEST_F(fops, pwrite_at_the_end_is_enospc)
+{
+	uint64_t word = 0;
+
+	self->dirty = true;
+	EXPECT_EQ(-1, pwrite(self->fd, &word, 8, self->size));
+	EXPECT_EQ(ENOSPC, errno);
+}
+
+TEST_F(fops, pwrite_past_the_end_is_enospc)
+{
+	uint64_t word = 0;
+
+	self->dirty = true;
+	EXPECT_EQ(-1, pwrite(self->fd, &word, 8, self->size + self->page));
+	EXPECT_EQ(ENOSPC, errno);
+}
+
+TEST_F(fops, write_after_seeking_to_the_end_is_enospc)
+{
+	uint64_t word = 0;
+
+	self->dirty = true;
+	ASSERT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(-1, write(self->fd, &word, 8));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ((off_t)self->size, pos(self->fd));
+}
+
+/* EBADF from the VFS: the fd is not open for writing. */
+TEST_F(fops, write_on_a_read_only_fd_is_ebadf)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	uint64_t word = 0;
+
+	ASSERT_LE(0, fd);
+	self->dirty = true;
+	EXPECT_EQ(-1, pwrite(fd, &word, 8, 0));
+	EXPECT_EQ(EBADF, errno);
+	close(fd);
+}
+
+TEST_F(fops, two_fds_see_the_same_bytes)
+{
+	uint64_t off = 8 * 21, word = not_pattern(self->seed, off), got = 0;
+	int fd = mapdrv_open(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	self->dirty = true;
+	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
+	ASSERT_EQ(8, pread(fd, &got, 8, off));
+	EXPECT_EQ(word, got);
+	close(fd);
+}
+
+TEST_F(fops, info_reports_the_abi_version)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+
+	EXPECT_EQ((__u32)MAPDRV_ABI_VERSION, info.abi_version);
+}
+
+TEST_F(fops, info_reports_the_system_page_size)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+
+	EXPECT_EQ(self->page, info.page_size);
+}
+
+TEST_F(fops, info_size_is_a_page_multiple_within_the_limits)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+
+	EXPECT_EQ(0ULL, info.size % self->page);
+	EXPECT_LT(0ULL, info.size);
+	EXPECT_GE(mapdrv_round_up(MAPDRV_SIZE_MAX, self->page), info.size);
+}
+
+/* Both ends and the middle, with the seed INFO gives. */
+TEST_F(fops, info_seed_is_the_seed_of_the_pattern)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	uint64_t offs[] = { 0, info.size / 2 & ~7ULL, info.size - 8 };
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		ASSERT_EQ(8, pread(self->fd, &w, 8, offs[i]));
+		EXPECT_EQ(mapdrv_pattern(info.seed, offs[i]), le64toh(w))
+			TH_LOG("offset %#llx", (unsigned long long)offs[i]);
+	}
+}
+
+TEST_F(fops, info_reserved_fields_are_zero)
+{
+	struct mapdrv_info info;
+	size_t i;
+
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, ioctl(self->fd, MAPDRV_IOC_INFO, &info));
+	for (i = 0; i < ARRAY_SIZE(info.reserved); i++)
+		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%zu]", i);
+}
+
+TEST_F(fops, info_works_on_a_read_only_fd)
+{
+	struct mapdrv_info info;
+	int fd = mapdrv_open(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, mapdrv_get_info(fd, &info));
+	EXPECT_EQ(self->size, info.size);
+	close(fd);
+}
+
+/* Not spelled out by the ABI: the usual copy_to_user() failure. */
+TEST_F(fops, info_into_an_inaccessible_page_is_efault)
+{
+	void *p = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_INFO, p));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, self->page);
+}
+
+TEST_F(fops, restamp_with_set_seed_changes_the_pattern_under_a_mapping)
+{
+	uint64_t seed = other_seed(self->seed);
+	uint8_t *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+				     PROT_READ, MAP_SHARED);
+
+	/* fault every page in first: the restamp must show in place */
+	ASSERT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	self->dirty = true;
+	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, seed));
+	munmap(p, self->size);
+}
+
+TEST_F(fops, restamp_with_set_seed_changes_the_info_seed)
+{
+	uint64_t seed = other_seed(self->seed);
+	struct mapdrv_info info;
+
+	self->dirty = true;
+	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	info = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(seed, info.seed);
+}
+
+TEST_F(fops, restamp_with_set_seed_changes_the_sysfs_seed)
+{
+	uint64_t seed = other_seed(self->seed), got = 0;
+
+	self->dirty = true;
+	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	ASSERT_EQ(0, mapdrv_sysfs_u64("seed", true, &got));
+	EXPECT_EQ(seed, got);
+}
+
+TEST_F(fops, restamp_with_set_seed_accepts_every_bit_of_the_seed)
+{
+	uint64_t seed = ~self->seed | 1ULL << 63;
+	struct mapdrv_info info;
+	uint64_t w;
+
+	self->dirty = true;
+	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	info = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(seed, info.seed);
+	ASSERT_EQ(8, pread(self->fd, &w, 8, self->page));
+	EXPECT_EQ(mapdrv_pattern(seed, self->page), le64toh(w));
+}
+
+TEST_F(fops, restamp_without_set_seed_keeps_the_seed)
+{
+	struct mapdrv_info info;
+
+	self->dirty = true;
+	ASSERT_EQ(0, mapdrv_restamp(self->fd, 0, other_seed(self->seed)));
+	info = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(self->seed, info.seed);
+}
+
+TEST_F(fops, restamp_without_set_seed_rewrites_the_pattern)
+{
+	uint64_t offs[] = { 0, self->page + 8, self->size - 8 }, w;
+	uint8_t *p;
+	size_t i;
+
+	self->dirty = true;
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		w = not_pattern(self->seed, offs[i]);
+		ASSERT_EQ(8, pwrite(self->fd, &w, 8, offs[i]));
+	}
+	ASSERT_EQ(0, mapdrv_restamp(self->fd, 0, other_seed(self->seed)));
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	munmap(p, self->size);
+}
+
+TEST_F(fops, restamp_with_an_unknown_flag_bit_is_einval)
+{
+	unsigned int bit;
+
+	self->dirty = true;
+	for (bit = 0; bit < 32; bit++) {
+		if (MAPDRV_RESTAMP_FLAGS & 1U << bit)
+			continue;
+		EXPECT_EQ(-EINVAL, mapdrv_restamp(self->fd,
+						  MAPDRV_RESTAMP_SET_SEED | 1U << bit,
+						  other_seed(self->seed)))
+			TH_LOG("flags bit %u", bit);
+	}
+}
+
+TEST_F(fops, restamp_with_nonzero_reserved_is_einval)
+{
+	struct mapdrv_restamp rs = {
+		.seed = other_seed(self->seed),
+		.flags = MAPDRV_RESTAMP_SET_SEED,
+	};
+	uint32_t bad[] = { 1, 1U << 31 };
+	size_t i;
+
+	self->dirty = true;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		rs.reserved = bad[i];
+		EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_RESTAMP, &rs))
+			TH_LOG("reserved %#x", bad[i]);
+		EXPECT_EQ(EINVAL, errno);
+	}
+}
+
+/* A refused restamp must not have restamped, nor changed the seed. */
+TEST_F(fops, refused_restamp_changes_neither_buffer_nor_seed)
+{
+	uint64_t off = 8 * 13, word = not_pattern(self->seed, off), got = 0;
+	struct mapdrv_info info;
+
+	self->dirty = true;
+	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
+	ASSERT_EQ(-EINVAL, mapdrv_restamp(self->fd,
+					  MAPDRV_RESTAMP_SET_SEED | 1U << 31,
+					  other_seed(self->seed)));
+	info = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(self->seed, info.seed);
+	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
+	EXPECT_EQ(word, got);
+}
+
+TEST_F(fops, restamp_on_a_read_only_fd_is_ebadf)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	struct mapdrv_info info;
+
+	ASSERT_LE(0, fd);
+	self->dirty = true;
+	EXPECT_EQ(-EBADF, mapdrv_restamp(fd, MAPDRV_RESTAMP_SET_SEED,
+					 other_seed(self->seed)));
+	info = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(self->seed, info.seed);
+	close(fd);
+}
+
+/* Not spelled out by the ABI: the usual copy_from_user() failure. */
+TEST_F(fops, restamp_from_an_inaccessible_page_is_efault)
+{
+	void *p = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	self->dirty = true;
+	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_RESTAMP, p));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, self->page);
+}
+
+TEST_F(fops, sysfs_size_is_the_info_size_in_decimal)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, mapdrv_sysfs_u64("size", false, &v));
+	EXPECT_EQ(info.size, v);
+}
+
+TEST_F(fops, sysfs_seed_is_the_info_seed_in_hex)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	char text[64], want[64];
+
+	ASSERT_LT(0, mapdrv_sysfs_read("seed", text, sizeof(text)));
+	snprintf(want, sizeof(want), "0x%llx", (unsigned long long)info.seed);
+	EXPECT_STREQ(want, text);
+}
+
+TEST_F(fops, sysfs_faults_follows_the_info_faults)
+{
+	struct mapdrv_info before, after;
+	uint64_t v0 = 0, v1 = 0;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, mapdrv_sysfs_u64("faults", false, &v0));
+	mapdrv_touch(p);
+	after = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, mapdrv_sysfs_u64("faults", false, &v1));
+	EXPECT_EQ(before.faults, v0);
+	EXPECT_EQ(after.faults, v1);
+	EXPECT_EQ(v0 + 1, v1);
+	munmap(p, self->page);
+}
+
+TEST_F(fops, sysfs_mappings_follows_the_info_live_vmas)
+{
+	struct mapdrv_info before, mapped;
+	uint64_t v0 = 0, v1 = 0;
+	uint8_t *p;
+
+	before = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, mapdrv_sysfs_u64("mappings", false, &v0));
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	mapped = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, mapdrv_sysfs_u64("mappings", false, &v1));
+	munmap(p, self->page);
+	EXPECT_EQ(before.live_vmas, v0);
+	EXPECT_EQ(mapped.live_vmas, v1);
+	EXPECT_EQ(v0 + 1, v1);
+}
+
+TEST_F(fops, device_node_is_a_root_only_char_device)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(MAPDRV_DEV_PATH, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600U, st.st_mode & 07777);
+	EXPECT_EQ(0U, st.st_uid);
+}
+
+/* The child drops to nobody (65534) and tries both ways to open. */
+TEST_F(fops, unprivileged_open_is_eacces)
+{
+	static const char *const what[] = {
+		[1] = "setgroups/setgid/setuid failed",
+		[2] = "O_RDONLY open worked",
+		[3] = "O_RDONLY open failed, but not with EACCES",
+		[4] = "O_RDWR open worked",
+		[5] = "O_RDWR open failed, but not with EACCES",
+	};
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root, to drop it");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(1);
+		if (mapdrv_open(O_RDONLY) >= 0)
+			_exit(2);
+		if (errno != EACCES)
+			_exit(3);
+		if (mapdrv_open(O_RDWR) >= 0)
+			_exit(4);
+		if (errno != EACCES)
+			_exit(5);
+		_exit(0);
+	}
+	status = mapdrv_wait_child(pid);
+	EXPECT_EQ(0, status)
+		TH_LOG("child: %s", status > 0 && status <= 5 ?
+		       what[status] : "died");
+}
+
+/*
+ * Unknown ioctl numbers: ENOTTY, without touching the argument. Some share
+ * a number (nr) with a real command but not its size or direction.
+ */
+FIXTURE(ioctl_unknown) {
+	int fd;
+};
+
+FIXTURE_VARIANT(ioctl_unknown) {
+	unsigned long cmd;
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, unused_nr_0x7f) {
+	.cmd = _IO(MAPDRV_IOC_MAGIC, 0x7f),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, next_free_nr) {
+	.cmd = _IOR(MAPDRV_IOC_MAGIC, 0x02, struct mapdrv_info),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, info_nr_with_a_u32_size) {
+	.cmd = _IOR(MAPDRV_IOC_MAGIC, 0x00, __u32),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, info_nr_as_a_write) {
+	.cmd = _IOW(MAPDRV_IOC_MAGIC, 0x00, struct mapdrv_info),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, restamp_nr_with_a_u64_size) {
+	.cmd = _IOW(MAPDRV_IOC_MAGIC, 0x01, __u64),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, info_nr_of_another_magic) {
+	.cmd = _IOR(MAPDRV_IOC_MAGIC + 1, 0x00, struct mapdrv_info),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, random_number) {
+	.cmd = 0x12345678,
+};
+
+FIXTURE_SETUP(ioctl_unknown)
+{
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(ioctl_unknown)
+{
+	close(self->fd);
+}
+
+TEST_F(ioctl_unknown, is_enotty)
+{
+	uint8_t arg[1 << 14];
+
+	memset(arg, 0, sizeof(arg));
+	EXPECT_EQ(-1, ioctl(self->fd, variant->cmd, arg));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(ioctl_unknown, leaves_its_argument_alone)
+{
+	uint8_t arg[1 << 14];
+	size_t i, changed = 0;
+
+	memset(arg, 0xa5, sizeof(arg));
+	ioctl(self->fd, variant->cmd, arg);
+	for (i = 0; i < sizeof(arg); i++)
+		changed += arg[i] != 0xa5;
+	EXPECT_EQ(0U, changed);
+}
+
+/*
+ * llseek, one case per variant. Positions and offsets are
+ * sizes * (buffer size) + bytes, so that the cases fit any buffer size.
+ */
+FIXTURE(llseek) {
+	int fd;
+	uint64_t size;
+	off_t start, off;
+};
+
+FIXTURE_VARIANT(llseek) {
+	int start_sizes;
+	int64_t start_bytes;
+	int whence;
+	int off_sizes;
+	int64_t off_bytes;
+	int res_sizes;		/* the new position, if no err */
+	int64_t res_bytes;
+	int err;
+};
+
+FIXTURE_VARIANT_ADD(llseek, set_to_zero) {
+	.start_bytes = 100, .whence = SEEK_SET, .off_bytes = 0, .res_bytes = 0,
+};
+
+FIXTURE_VARIANT_ADD(llseek, set_inside) {
+	.whence = SEEK_SET, .off_bytes = 123, .res_bytes = 123,
+};
+
+FIXTURE_VARIANT_ADD(llseek, set_to_the_size) {
+	.whence = SEEK_SET, .off_sizes = 1, .res_sizes = 1,
+};
+
+FIXTURE_VARIANT_ADD(llseek, set_to_the_size_plus_one) {
+	.start_bytes = 100, .whence = SEEK_SET, .off_sizes = 1, .off_bytes = 1,
+	.err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(llseek, set_to_minus_one) {
+	.start_bytes = 100, .whence = SEEK_SET, .off_bytes = -1, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(llseek, set_to_the_largest_offset) {
+	.start_bytes = 100, .whence = SEEK_SET, .off_bytes = INT64_MAX,
+	.err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(llseek, cur_forward) {
+	.start_bytes = 100, .whence = SEEK_CUR, .off_bytes = 23,
+	.res_bytes = 123,
+};
+
+FIXTURE_VARIANT_ADD(llseek, cur_back_to_zero) {
+	.start_bytes = 100, .whence = SEEK_CUR, .off_bytes = -100,
+	.res_bytes = 0,
+};
+
+FIXTURE_VARIANT_ADD(llseek, cur_zero_at_the_end) {
+	.start_sizes = 1, .whence = SEEK_CUR, .off_bytes = 0, .res_sizes = 1,
+};
+
+FIXTURE_VARIANT_ADD(llseek, cur_below_zero) {
+	.start_bytes = 100, .whence = SEEK_CUR, .off_bytes = -101,
+	.err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(llseek, cur_past_the_end) {
+	.start_sizes = 1, .start_bytes = -1, .whence = SEEK_CUR,
+	.off_bytes = 2, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(llseek, end_zero) {
+	.whence = SEEK_END, .off_bytes = 0, .res_sizes = 1,
+};
+
+FIXTURE_VARIANT_ADD(llseek, end_minus_one) {
+	.whence = SEEK_END, .off_bytes = -1, .res_sizes = 1, .res_bytes = -1,
+};
+
+FIXTURE_VARIANT_ADD(llseek, end_minus_the_size) {
+	.start_bytes = 100, .whence = SEEK_END, .off_sizes = -1, .res_bytes = 0,
+};
+
+FIXTURE_VARIANT_ADD(llseek, end_plus_one) {
+	.start_bytes = 100, .whence = SEEK_END, .off_bytes = 1, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(llseek, end_minus_the_size_minus_one) {
+	.start_bytes = 100, .whence = SEEK_END, .off_sizes = -1,
+	.off_bytes = -1, .err = EINVAL,
+};
+
+FIXTURE_SETUP(llseek)
+{
+	struct mapdrv_info info;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_info(_metadata, self->fd);
+	self->size = info.size;
+	self->start = variant->start_sizes * (off_t)info.size +
+		      variant->start_bytes;
+	self->off = variant->off_sizes * (off_t)info.size + variant->off_bytes;
+	ASSERT_EQ(self->start, lseek(self->fd, self->start, SEEK_SET));
+}
+
+FIXTURE_TEARDOWN(llseek)
+{
+	close(self->fd);
+}
+
+TEST_F(llseek, returns_the_new_position_or_einval)
+{
+	off_t ret = lseek(self->fd, self->off, variant->whence);
+	int err = errno;
+
+	if (variant->err) {
+		EXPECT_EQ(-1, ret);
+		EXPECT_EQ(variant->err, err) TH_LOG("errno %s", strerror(err));
+	} else {
+		EXPECT_EQ(variant->res_sizes * (off_t)self->size +
+			  variant->res_bytes, ret)
+			TH_LOG("errno %s", ret < 0 ? strerror(err) : "-");
+	}
+}
+
+TEST_F(llseek, position_is_then_the_result_or_unchanged)
+{
+	off_t want = variant->err ? self->start :
+		     variant->res_sizes * (off_t)self->size +
+		     variant->res_bytes;
+
+	lseek(self->fd, self->off, variant->whence);
+	EXPECT_EQ(want, pos(self->fd));
+}
+
+TEST_HARNESS_MAIN

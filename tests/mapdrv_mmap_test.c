@@ -1,0 +1,941 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap() of /dev/mapdrv: the bounds, lazy faults, shared writes, read-only
+ * private mappings, mremap, the VMA count and faults from several threads.
+ *
+ * The harness runs every test in a process of its own, one after another,
+ * and nothing else uses the device meanwhile: the module's counters move
+ * only because of what the test does, so the tests compare them before and
+ * after. A test that writes to the buffer sets ->dirty and the teardown
+ * restamps the buffer with the seed the setup found.
+ */
+#include "kselftest_harness.h"
+
+#include <pthread.h>
+
+#include "mapdrv_test_util.h"
+
+/* A word that is never the pattern at @off. */
+static uint64_t not_pattern(uint64_t seed, uint64_t off)
+{
+	return ~mapdrv_pattern(seed, off);
+}
+
+FIXTURE(mmap) {
+	int fd;			/* O_RDWR */
+	size_t page;
+	size_t npages;		/* of the buffer */
+	uint64_t size;
+	uint64_t seed;		/* the teardown restamps with it */
+	bool dirty;		/* the test wrote to the buffer */
+};
+
+FIXTURE_SETUP(mmap)
+{
+	struct mapdrv_info info;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_NE(0ULL, info.size);
+	ASSERT_EQ(0ULL, info.size % self->page);
+	self->size = info.size;
+	self->seed = info.seed;
+	self->npages = info.size / self->page;
+}
+
+FIXTURE_TEARDOWN(mmap)
+{
+	if (self->dirty)
+		EXPECT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED,
+					    self->seed));
+	close(self->fd);
+}
+
+/* The test needs a buffer of at least @n pages. */
+#define NEED_PAGES(n)							\
+	do {								\
+		if (self->npages < (n))					\
+			SKIP(return, "needs a buffer of %d pages, it has %zu", \
+			     (int)(n), self->npages);			\
+	} while (0)
+
+/* Pages the fault tests touch: enough to matter, few enough to be quick. */
+static size_t some_pages(size_t npages)
+{
+	return npages < 64 ? npages : 64;
+}
+
+TEST_F(mmap, whole_buffer_shows_the_pattern)
+{
+	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+				  PROT_READ, MAP_SHARED);
+
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	munmap(p, self->size);
+}
+
+TEST_F(mmap, shared_mapping_of_a_read_only_fd_shows_the_pattern)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->size, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	munmap(p, self->size);
+	close(fd);
+}
+
+TEST_F(mmap, mapping_outlives_its_fd)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->size, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(0, close(fd));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	munmap(p, self->size);
+}
+
+TEST_F(mmap, private_read_only_mapping_shows_the_pattern)
+{
+	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+				  PROT_READ, MAP_PRIVATE);
+
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	munmap(p, self->size);
+}
+
+/* The driver's own refusal: MAP_PRIVATE mappings are read-only. */
+TEST_F(mmap, private_writable_mapping_is_eperm)
+{
+	void *p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		       self->fd, 0);
+
+	ASSERT_EQ(MAP_FAILED, p)
+		munmap(p, self->page);
+	EXPECT_EQ(EPERM, errno);
+}
+
+/*
+ * The kernel lets a MAP_PRIVATE mapping of an O_RDONLY fd be writable (the
+ * writes would go to private copies): refusing it is up to the driver.
+ */
+TEST_F(mmap, private_writable_mapping_of_a_read_only_fd_is_eperm)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_EQ(MAP_FAILED, p)
+		munmap(p, self->page);
+	EXPECT_EQ(EPERM, errno);
+	close(fd);
+}
+
+/*
+ * EACCES comes from mprotect() itself, because the driver cleared
+ * VM_MAYWRITE on the private mapping.
+ */
+TEST_F(mmap, private_mapping_cannot_be_made_writable_by_mprotect)
+{
+	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+				  PROT_READ, MAP_PRIVATE);
+
+	EXPECT_EQ(-1, mprotect(p, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, self->page);
+}
+
+/* EACCES from the kernel's mmap(): the fd is not open for writing. */
+TEST_F(mmap, shared_writable_mapping_of_a_read_only_fd_is_eacces)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_EQ(MAP_FAILED, p)
+		munmap(p, self->page);
+	EXPECT_EQ(EACCES, errno);
+	close(fd);
+}
+
+/*
+ * EACCES from the kernel's mprotect(): mmap() took VM_MAYWRITE away because
+ * the fd is read-only; a driver that put it back would fail here.
+ */
+TEST_F(mmap, shared_mapping_of_a_read_only_fd_cannot_be_made_writable)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(-1, mprotect(p, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, self->page);
+	close(fd);
+}
+
+/* smaps shows VM_DONTEXPAND as "de" and VM_DONTDUMP as "dd". */
+TEST_F(mmap, mapping_is_dontexpand_and_dontdump)
+{
+	char flags[256];
+	void *p;
+
+	if (access("/proc/self/smaps", R_OK))
+		SKIP(return, "no /proc/self/smaps (CONFIG_PROC_PAGE_MONITOR=n?)");
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(0, mapdrv_vma_flags(p, flags, sizeof(flags)));
+	EXPECT_TRUE(mapdrv_vma_has_flag(flags, "de")) TH_LOG("VmFlags:%s", flags);
+	EXPECT_TRUE(mapdrv_vma_has_flag(flags, "dd")) TH_LOG("VmFlags:%s", flags);
+	munmap(p, self->page);
+}
+
+/* EFAULT comes from mremap() itself, for a VM_DONTEXPAND mapping. */
+TEST_F(mmap, mremap_growing_in_place_is_efault)
+{
+	uint8_t *p;
+
+	NEED_PAGES(2);
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(MAP_FAILED, mremap(p, self->page, 2 * self->page, 0));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, self->page);
+}
+
+TEST_F(mmap, mremap_growing_with_maymove_is_efault)
+{
+	uint8_t *p, *q;
+
+	NEED_PAGES(2);
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	q = mremap(p, self->page, 2 * self->page, MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, q) {
+		munmap(q, 2 * self->page);
+		return;
+	}
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, self->page);
+}
+
+TEST_F(mmap, mremap_shrinking_keeps_the_rest_readable)
+{
+	struct mapdrv_info before, after;
+	uint8_t *p, *q;
+
+	NEED_PAGES(4);
+	before = mapdrv_must_info(_metadata, self->fd);
+	p = mapdrv_must_map(_metadata, self->fd, 0, 4 * self->page, PROT_READ,
+			    MAP_SHARED);
+	q = mremap(p, 4 * self->page, 2 * self->page, 0);
+	ASSERT_EQ(p, q) TH_LOG("mremap: %s", strerror(errno));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, 2 * self->page, 0, self->seed));
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas + 1, after.live_vmas);
+	munmap(p, 2 * self->page);
+}
+
+TEST_F(mmap, untouched_pages_are_not_resident)
+{
+	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+				  PROT_READ, MAP_SHARED);
+
+	EXPECT_EQ(0, mapdrv_resident_pages(p, self->npages, NULL));
+	munmap(p, self->size);
+}
+
+TEST_F(mmap, touching_a_page_makes_only_that_page_resident)
+{
+	size_t n = self->npages, touched = n / 2, i;
+	unsigned char *vec = calloc(n, 1);
+	uint8_t *p;
+
+	ASSERT_NE(NULL, vec);
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p + touched * self->page);
+	ASSERT_EQ(1, mapdrv_resident_pages(p, n, vec));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(i == touched, vec[i] & 1) TH_LOG("page %zu", i);
+	munmap(p, self->size);
+	free(vec);
+}
+
+TEST_F(mmap, first_touch_of_each_page_is_one_fault)
+{
+	size_t n = some_pages(self->npages), touched = 0, i;
+	struct mapdrv_info before, after;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
+			    MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->fd);
+	/* every other page, and the last one; two words of each */
+	for (i = 0; i < n; i++) {
+		if (i % 2 && i != n - 1)
+			continue;
+		mapdrv_touch(p + i * self->page);
+		mapdrv_touch(p + (i + 1) * self->page - 8);
+		touched++;
+	}
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(touched, after.faults - before.faults);
+	munmap(p, n * self->page);
+}
+
+TEST_F(mmap, touching_a_page_again_does_not_fault)
+{
+	size_t n = some_pages(self->npages), i;
+	struct mapdrv_info before, after;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
+			    MAP_SHARED);
+	for (i = 0; i < n; i++)
+		mapdrv_touch(p + i * self->page);
+	before = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page, 0, self->seed));
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.faults, after.faults);
+	munmap(p, n * self->page);
+}
+
+TEST_F(mmap, madvise_dontneed_makes_touched_pages_non_resident)
+{
+	size_t n = some_pages(self->npages), i;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
+			    MAP_SHARED);
+	for (i = 0; i < n; i++)
+		mapdrv_touch(p + i * self->page);
+	ASSERT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
+	ASSERT_EQ(0, madvise(p, n * self->page, MADV_DONTNEED))
+		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
+	EXPECT_EQ(0, mapdrv_resident_pages(p, n, NULL));
+	munmap(p, n * self->page);
+}
+
+TEST_F(mmap, touch_after_madvise_dontneed_is_exactly_one_more_fault)
+{
+	struct mapdrv_info before, after;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p);
+	ASSERT_EQ(0, madvise(p, self->page, MADV_DONTNEED))
+		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
+	before = mapdrv_must_info(_metadata, self->fd);
+	mapdrv_touch(p);
+	mapdrv_touch(p + self->page - 8);
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(1ULL, after.faults - before.faults);
+	munmap(p, self->page);
+}
+
+TEST_F(mmap, madvise_dontneed_keeps_what_was_written)
+{
+	uint64_t off = self->page / 2, word = not_pattern(self->seed, off);
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+			    PROT_READ | PROT_WRITE, MAP_SHARED);
+	self->dirty = true;
+	*(volatile uint64_t *)(p + off) = word;
+	ASSERT_EQ(0, madvise(p, self->page, MADV_DONTNEED))
+		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
+	EXPECT_EQ(word, mapdrv_touch(p + off));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, off, 0, self->seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p + off + 8, self->page - off - 8,
+					   off + 8, self->seed));
+	munmap(p, self->page);
+}
+
+TEST_F(mmap, shared_write_is_seen_by_another_mapping)
+{
+	uint64_t off = self->page + 16, word = not_pattern(self->seed, off);
+	uint8_t *a, *b;
+
+	NEED_PAGES(2);
+	/* b maps the second page of a, at an address of its own */
+	a = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page,
+			    PROT_READ | PROT_WRITE, MAP_SHARED);
+	b = mapdrv_must_map(_metadata, self->fd, self->page, self->page,
+			    PROT_READ, MAP_SHARED);
+	mapdrv_touch(b);
+	self->dirty = true;
+	*(volatile uint64_t *)(a + off) = word;
+	EXPECT_EQ(word, mapdrv_touch(b + 16));
+	munmap(b, self->page);
+	munmap(a, 2 * self->page);
+}
+
+TEST_F(mmap, shared_write_is_seen_by_read)
+{
+	uint64_t off = 8 * 3, word = not_pattern(self->seed, off), got = 0;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+			    PROT_READ | PROT_WRITE, MAP_SHARED);
+	self->dirty = true;
+	*(volatile uint64_t *)(p + off) = word;
+	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
+	EXPECT_EQ(word, got);
+	munmap(p, self->page);
+}
+
+/* The parent writes only after the fork: the child must see the write. */
+TEST_F(mmap, forked_child_sees_writes_made_after_the_fork)
+{
+	uint64_t off = 8 * 5, word = not_pattern(self->seed, off);
+	int go[2];
+	uint8_t *p;
+	pid_t pid;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+			    PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_EQ(0, pipe(go));
+	self->dirty = true;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(go[1]);
+		if (mapdrv_pipe_get(go[0]))
+			_exit(2);
+		_exit(mapdrv_touch(p + off) == word ? 0 : 1);
+	}
+	close(go[0]);
+	*(volatile uint64_t *)(p + off) = word;
+	ASSERT_EQ(0, mapdrv_pipe_put(go[1]));
+	close(go[1]);
+	EXPECT_EQ(0, mapdrv_wait_child(pid))
+		TH_LOG("the child did not see the parent's write");
+	munmap(p, self->page);
+}
+
+/* The parent touched the page before the fork, so it has it mapped. */
+TEST_F(mmap, parent_sees_writes_of_a_forked_child)
+{
+	uint64_t off = 8 * 7, word = not_pattern(self->seed, off);
+	uint8_t *p;
+	pid_t pid;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+			    PROT_READ | PROT_WRITE, MAP_SHARED);
+	mapdrv_touch(p + off);
+	self->dirty = true;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		*(volatile uint64_t *)(p + off) = word;
+		_exit(0);
+	}
+	ASSERT_EQ(0, mapdrv_wait_child(pid));
+	EXPECT_EQ(word, mapdrv_touch(p + off));
+	munmap(p, self->page);
+}
+
+TEST_F(mmap, each_mmap_adds_one_live_vma_and_one_mmap_call)
+{
+	struct mapdrv_info before, one, two;
+	uint8_t *a, *b;
+
+	NEED_PAGES(4);
+	before = mapdrv_must_info(_metadata, self->fd);
+	/* offsets apart, so that the two can never be one VMA */
+	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	one = mapdrv_must_info(_metadata, self->fd);
+	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+			    PROT_READ, MAP_SHARED);
+	two = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas + 1, one.live_vmas);
+	EXPECT_EQ(before.live_vmas + 2, two.live_vmas);
+	EXPECT_EQ(before.mmap_calls + 1, one.mmap_calls);
+	EXPECT_EQ(before.mmap_calls + 2, two.mmap_calls);
+	munmap(a, self->page);
+	munmap(b, self->page);
+}
+
+TEST_F(mmap, munmap_of_every_mapping_restores_live_vmas)
+{
+	struct mapdrv_info before, after;
+	uint8_t *a, *b;
+
+	NEED_PAGES(4);
+	before = mapdrv_must_info(_metadata, self->fd);
+	a = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page, PROT_READ,
+			    MAP_SHARED);
+	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+			    PROT_READ, MAP_SHARED);
+	mapdrv_touch(a);
+	mapdrv_touch(b);
+	ASSERT_EQ(0, munmap(a, 2 * self->page));
+	ASSERT_EQ(0, munmap(b, self->page));
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+}
+
+TEST_F(mmap, munmap_of_the_middle_splits_one_vma_into_two)
+{
+	struct mapdrv_info before, mapped, split, after;
+	uint8_t *p;
+
+	NEED_PAGES(3);
+	before = mapdrv_must_info(_metadata, self->fd);
+	p = mapdrv_must_map(_metadata, self->fd, 0, 3 * self->page, PROT_READ,
+			    MAP_SHARED);
+	mapped = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, munmap(p + self->page, self->page));
+	split = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, munmap(p, self->page));
+	ASSERT_EQ(0, munmap(p + 2 * self->page, self->page));
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas + 1, mapped.live_vmas);
+	EXPECT_EQ(before.live_vmas + 2, split.live_vmas);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+}
+
+TEST_F(mmap, both_parts_of_a_split_mapping_still_read_the_pattern)
+{
+	uint64_t off;
+	uint8_t *p;
+
+	NEED_PAGES(4);
+	/* from page 1 on, so that the pages' offsets are not their indexes */
+	off = self->page;
+	p = mapdrv_must_map(_metadata, self->fd, off, 3 * self->page,
+			    PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, munmap(p + self->page, self->page));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->page, off, self->seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p + 2 * self->page, self->page,
+					   off + 2 * self->page, self->seed));
+	munmap(p, self->page);
+	munmap(p + 2 * self->page, self->page);
+}
+
+/*
+ * Fork a child that holds the parent's mappings until @go, after telling
+ * @ready it runs; returns its pid.
+ */
+static pid_t fork_holder(struct __test_metadata *_metadata, int ready[2],
+			 int go[2])
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
+			_exit(2);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
+	return pid;
+}
+
+TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
+{
+	struct mapdrv_info before, forked;
+	int ready[2], go[2];
+	uint8_t *a, *b;
+	pid_t pid;
+
+	NEED_PAGES(4);
+	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+			    PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->fd);
+	pid = fork_holder(_metadata, ready, go);
+	forked = mapdrv_must_info(_metadata, self->fd);
+	mapdrv_pipe_put(go[1]);
+	EXPECT_EQ(0, mapdrv_wait_child(pid));
+	EXPECT_EQ(before.live_vmas + 2, forked.live_vmas);
+	munmap(a, self->page);
+	munmap(b, self->page);
+}
+
+TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
+{
+	struct mapdrv_info before, after;
+	int ready[2], go[2];
+	uint8_t *a, *b;
+	pid_t pid;
+
+	NEED_PAGES(4);
+	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+			    PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->fd);
+	pid = fork_holder(_metadata, ready, go);
+	mapdrv_pipe_put(go[1]);
+	ASSERT_EQ(0, mapdrv_wait_child(pid));
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+	munmap(a, self->page);
+	munmap(b, self->page);
+}
+
+/*
+ * mmap() bounds, one case per variant. Offset and length are
+ * sizes * (buffer size) + pages * (page size) + bytes, modulo 2^64, so that
+ * the cases fit any buffer size. The checks that come from the kernel
+ * rather than from the driver are marked so; see do_mmap(), file_mmap_ok()
+ * and get_unmapped_area() in mm/mmap.c, and the arch's sys_mmap().
+ */
+FIXTURE(mmap_range) {
+	int fd;
+	size_t page;
+	uint64_t size, seed;
+	uint64_t off, len;
+};
+
+FIXTURE_VARIANT(mmap_range) {
+	int off_sizes, off_pages;
+	uint64_t off_bytes;
+	int len_sizes, len_pages;
+	uint64_t len_bytes;
+	int err;		/* 0: the mmap must work */
+	int err_alt;		/* another acceptable errno, or 0 */
+	size_t min_pages;	/* the case needs a buffer this large */
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, first_page) {
+	.len_pages = 1,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, last_page) {
+	.off_sizes = 1, .off_pages = -1, .len_pages = 1,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, exactly_the_whole_buffer) {
+	.len_sizes = 1,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, all_but_the_first_page) {
+	.off_pages = 1, .len_sizes = 1, .len_pages = -1, .min_pages = 2,
+};
+
+/* The kernel rounds the length up to whole pages: two pages here... */
+FIXTURE_VARIANT_ADD(mmap_range, a_page_and_a_byte) {
+	.len_pages = 1, .len_bytes = 1, .min_pages = 2,
+};
+
+/* ... and the whole buffer here. */
+FIXTURE_VARIANT_ADD(mmap_range, the_whole_buffer_but_a_byte) {
+	.len_sizes = 1, .len_bytes = -1ULL,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, one_page_more_than_the_buffer) {
+	.len_sizes = 1, .len_pages = 1, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, last_page_and_one_past_the_end) {
+	.off_sizes = 1, .off_pages = -1, .len_pages = 2, .err = EINVAL,
+};
+
+/* Rounded up to two pages, which go past the end. */
+FIXTURE_VARIANT_ADD(mmap_range, last_page_and_a_byte) {
+	.off_sizes = 1, .off_pages = -1, .len_pages = 1, .len_bytes = 1,
+	.err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, offset_equal_to_the_size) {
+	.off_sizes = 1, .len_pages = 1, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(mmap_range, offset_a_page_past_the_end) {
+	.off_sizes = 1, .off_pages = 1, .len_pages = 1, .err = EINVAL,
+};
+
+/* Negative as a loff_t: catches a signed bounds check. */
+FIXTURE_VARIANT_ADD(mmap_range, offset_2_pow_63) {
+	.off_bytes = 1ULL << 63, .len_pages = 1, .err = EINVAL,
+};
+
+/*
+ * The highest offset the kernel lets through to the driver for one page
+ * (file_mmap_ok() caps offset + length at ULONG_MAX for a char device).
+ */
+FIXTURE_VARIANT_ADD(mmap_range, offset_two_pages_below_2_pow_64) {
+	.off_pages = -2, .len_pages = 1, .err = EINVAL,
+};
+
+/*
+ * offset + length wraps past 2^64: the kernel refuses it itself with
+ * EOVERFLOW (file_mmap_ok(), since 4.16); EINVAL if the driver got it.
+ */
+FIXTURE_VARIANT_ADD(mmap_range, offset_plus_length_wrapping_past_2_pow_64) {
+	.off_pages = -1, .len_pages = 2, .err = EOVERFLOW, .err_alt = EINVAL,
+};
+
+/* Fits the address space, so it is the driver that must refuse it. */
+FIXTURE_VARIANT_ADD(mmap_range, length_of_1_tib) {
+	.len_bytes = 1ULL << 40, .err = EINVAL,
+};
+
+/* Longer than TASK_SIZE: ENOMEM from get_unmapped_area(), the kernel's. */
+FIXTURE_VARIANT_ADD(mmap_range, offset_and_length_of_2_pow_63) {
+	.off_bytes = 1ULL << 63, .len_bytes = 1ULL << 63, .err = ENOMEM,
+};
+
+/* EINVAL from the arch's mmap syscall, before the driver. */
+FIXTURE_VARIANT_ADD(mmap_range, unaligned_offset) {
+	.off_bytes = 8, .len_pages = 1, .err = EINVAL,
+};
+
+/* EINVAL from do_mmap(), before the driver. */
+FIXTURE_VARIANT_ADD(mmap_range, zero_length) {
+	.err = EINVAL,
+};
+
+FIXTURE_SETUP(mmap_range)
+{
+	struct mapdrv_info info;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_info(_metadata, self->fd);
+	self->size = info.size;
+	self->seed = info.seed;
+	if (self->size < variant->min_pages * self->page)
+		MAPDRV_SETUP_SKIP("needs a buffer of %zu pages",
+				  variant->min_pages);
+	self->off = (uint64_t)(int64_t)variant->off_sizes * self->size +
+		    (uint64_t)(int64_t)variant->off_pages * self->page +
+		    variant->off_bytes;
+	self->len = (uint64_t)(int64_t)variant->len_sizes * self->size +
+		    (uint64_t)(int64_t)variant->len_pages * self->page +
+		    variant->len_bytes;
+}
+
+FIXTURE_TEARDOWN(mmap_range)
+{
+	close(self->fd);
+}
+
+TEST_F(mmap_range, mmap_works_or_fails_as_the_bounds_say)
+{
+	uint8_t *p = mapdrv_sys_mmap(NULL, self->len, PROT_READ, MAP_SHARED,
+				     self->fd, self->off);
+	uint64_t mapped = mapdrv_round_up(self->len, self->page);
+	int err = errno;
+
+	if (variant->err) {
+		ASSERT_EQ(MAP_FAILED, p) {
+			TH_LOG("offset %#llx length %#llx was mapped",
+			       (unsigned long long)self->off,
+			       (unsigned long long)self->len);
+			munmap(p, mapped);
+		}
+		EXPECT_TRUE(err == variant->err ||
+			    (variant->err_alt && err == variant->err_alt))
+			TH_LOG("errno %d (%s), expected %d (%s)", err,
+			       strerror(err), variant->err,
+			       strerror(variant->err));
+		return;
+	}
+	ASSERT_NE(MAP_FAILED, p)
+		TH_LOG("offset %#llx length %#llx: %s",
+		       (unsigned long long)self->off,
+		       (unsigned long long)self->len, strerror(err));
+	/* the variant's own sanity */
+	ASSERT_LE(self->off + mapped, self->size);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, mapped, self->off, self->seed));
+	munmap(p, mapped);
+}
+
+TEST_F(mmap_range, only_a_successful_mmap_counts)
+{
+	struct mapdrv_info before, after;
+	uint8_t *p;
+	bool mapped;
+
+	before = mapdrv_must_info(_metadata, self->fd);
+	p = mapdrv_sys_mmap(NULL, self->len, PROT_READ, MAP_SHARED, self->fd,
+			    self->off);
+	after = mapdrv_must_info(_metadata, self->fd);
+	mapped = p != MAP_FAILED;
+	if (mapped)
+		munmap(p, mapdrv_round_up(self->len, self->page));
+	ASSERT_EQ(!variant->err, mapped);
+	EXPECT_EQ(before.mmap_calls + mapped, after.mmap_calls);
+	EXPECT_EQ(before.live_vmas + mapped, after.live_vmas);
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+}
+
+/*
+ * Several threads fault pages of one mapping at once. Two threads faulting
+ * the same page may both reach the driver's .fault (the loser's page is
+ * dropped), so the fault counter rises by at least the number of distinct
+ * pages and at most the number of page touches.
+ */
+#define NR_THREADS	4
+#define PAGES_PER_THREAD 256
+
+FIXTURE(mmap_threads) {
+	int fd;
+	size_t page, per_thread;
+	uint64_t size, seed;
+};
+
+FIXTURE_VARIANT(mmap_threads) {
+	bool disjoint;		/* thread t takes its own pages */
+	bool opposite;		/* odd threads go from the last page down */
+};
+
+FIXTURE_VARIANT_ADD(mmap_threads, same_pages_same_order) {
+};
+
+FIXTURE_VARIANT_ADD(mmap_threads, same_pages_opposite_orders) {
+	.opposite = true,
+};
+
+FIXTURE_VARIANT_ADD(mmap_threads, disjoint_pages) {
+	.disjoint = true,
+};
+
+struct toucher {
+	pthread_t tid;
+	pthread_barrier_t *start;
+	const uint8_t *map;
+	size_t page, first, npages;
+	bool down;
+	uint64_t seed;
+	int64_t bad;		/* first wrong offset, or -1 */
+};
+
+static void *toucher_run(void *arg)
+{
+	struct toucher *t = arg;
+	size_t i;
+
+	t->bad = -1;
+	pthread_barrier_wait(t->start);
+	for (i = 0; i < t->npages && t->bad < 0; i++) {
+		size_t pg = t->first + (t->down ? t->npages - 1 - i : i);
+		uint64_t off = pg * t->page;
+
+		t->bad = mapdrv_check_pattern(t->map + off, t->page, off,
+					      t->seed);
+	}
+	return NULL;
+}
+
+struct touch_result {
+	int64_t bad[NR_THREADS];
+	uint64_t faults;	/* the counter's rise */
+	size_t pages;		/* distinct pages touched */
+	size_t touches;		/* pages touched, summed over threads */
+};
+
+static void touch_from_threads(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(mmap_threads) *self,
+			       const FIXTURE_VARIANT(mmap_threads) *variant,
+			       struct touch_result *res)
+{
+	size_t n = self->per_thread, span = variant->disjoint ? NR_THREADS * n : n;
+	struct toucher t[NR_THREADS];
+	struct mapdrv_info before, after;
+	pthread_barrier_t start;
+	uint8_t *p;
+	int i;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, span * self->page,
+			    PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, NR_THREADS));
+	before = mapdrv_must_info(_metadata, self->fd);
+	for (i = 0; i < NR_THREADS; i++) {
+		t[i] = (struct toucher) {
+			.start = &start, .map = p, .page = self->page,
+			.first = variant->disjoint ? i * n : 0, .npages = n,
+			.down = variant->opposite && i % 2, .seed = self->seed,
+		};
+		ASSERT_EQ(0, pthread_create(&t[i].tid, NULL, toucher_run,
+					    &t[i]));
+	}
+	for (i = 0; i < NR_THREADS; i++) {
+		ASSERT_EQ(0, pthread_join(t[i].tid, NULL));
+		res->bad[i] = t[i].bad;
+	}
+	after = mapdrv_must_info(_metadata, self->fd);
+	pthread_barrier_destroy(&start);
+	munmap(p, span * self->page);
+	res->faults = after.faults - before.faults;
+	res->pages = span;
+	res->touches = NR_THREADS * n;
+}
+
+FIXTURE_SETUP(mmap_threads)
+{
+	struct mapdrv_info info;
+	size_t npages;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_info(_metadata, self->fd);
+	self->size = info.size;
+	self->seed = info.seed;
+	npages = info.size / self->page;
+	self->per_thread = variant->disjoint ? npages / NR_THREADS : npages;
+	if (self->per_thread > PAGES_PER_THREAD)
+		self->per_thread = PAGES_PER_THREAD;
+	if (!self->per_thread)
+		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", NR_THREADS);
+}
+
+FIXTURE_TEARDOWN(mmap_threads)
+{
+	close(self->fd);
+}
+
+TEST_F(mmap_threads, every_thread_reads_the_pattern)
+{
+	struct touch_result res;
+	int i;
+
+	touch_from_threads(_metadata, self, variant, &res);
+	for (i = 0; i < NR_THREADS; i++)
+		EXPECT_EQ(-1, res.bad[i]) TH_LOG("thread %d", i);
+}
+
+TEST_F(mmap_threads, faults_are_between_pages_and_touches)
+{
+	struct touch_result res;
+
+	touch_from_threads(_metadata, self, variant, &res);
+	EXPECT_LE(res.pages, res.faults);
+	EXPECT_GE(res.touches, res.faults);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading mapdrv.ko: who keeps it loaded, its parameters,
+ * the refusal of bad sizes and leaks over load/unload cycles.
+ *
+ * The module comes from $MAPDRV_KO (finit_module); without it every test
+ * skips. The tests run one after another, each in a process of its own,
+ * and every test ends with the module loaded with default parameters and
+ * its buffer stamped with the seed it had when the test started.
+ */
+#include "kselftest_harness.h"
+
+#include "mapdrv_test_util.h"
+
+/* Load/unload cycles of the leak test, after one warm-up cycle. */
+#define LEAK_CYCLES		20
+/*
+ * Every load vmallocs the buffer (4 MiB by default, 1024 pages of 4 KiB)
+ * and the module's own memory, every unload must vfree them. Allow 64 KiB
+ * of drift over the whole run for the rest of the kernel (a kworker's
+ * vmalloc'ed stack, say): a leak of a single 4 KiB page per cycle would
+ * already add 80 KiB over the 20 cycles.
+ */
+#define LEAK_TOLERANCE_KB	64
+
+/* What every fixture keeps, to put the module back as it found it. */
+struct module_env {
+	const char *ko;		/* $MAPDRV_KO */
+	uint64_t seed;		/* the seed at setup */
+};
+
+/*
+ * The common part of the setups: skip without $MAPDRV_KO, make sure the
+ * module is loaded and note its seed.
+ */
+static void module_env_setup(struct __test_metadata *_metadata,
+			     struct module_env *env)
+{
+	struct mapdrv_info info;
+	int ret;
+
+	env->ko = getenv(MAPDRV_KO_ENV);
+	if (!env->ko || !*env->ko)
+		MAPDRV_SETUP_SKIP("$%s is not set: no module to load",
+				  MAPDRV_KO_ENV);
+	ASSERT_EQ(0, access(env->ko, R_OK))
+		TH_LOG("%s=%s: %s", MAPDRV_KO_ENV, env->ko, strerror(errno));
+	if (!mapdrv_module_loaded()) {
+		ret = mapdrv_load(env->ko, "");
+		ASSERT_EQ(0, ret)
+			TH_LOG("mapdrv was not loaded, and loading %s failed: %s",
+			       env->ko, strerror(-ret));
+	}
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS))
+		TH_LOG("mapdrv is loaded but %s does not exist",
+		       MAPDRV_DEV_PATH);
+	ret = mapdrv_info(&info);
+	ASSERT_EQ(0, ret) TH_LOG("MAPDRV_IOC_INFO: %s", strerror(-ret));
+	env->seed = info.seed;
+}
+
+/*
+ * Put the module back: loaded with default parameters (unloading it first
+ * if @reload: it may carry other parameters) and stamped with the seed it
+ * had. For teardowns (and ASSERT handlers), so EXPECTs only: an ASSERT in
+ * a teardown would jump back into the harness and run the teardown again.
+ */
+static void module_env_restore(struct __test_metadata *_metadata,
+			       const struct module_env *env, bool reload)
+{
+	const struct timespec tick = { .tv_nsec = 20 * 1000 * 1000 };
+	struct mapdrv_info info;
+	int ret = 0, i;
+
+	if (reload && mapdrv_module_loaded()) {
+		/* a forked child may still be on its way out */
+		for (i = 0; i < 100; i++) {
+			ret = mapdrv_unload();
+			if (ret != -EWOULDBLOCK)
+				break;
+			nanosleep(&tick, NULL);
+		}
+		EXPECT_EQ(0, ret)
+			TH_LOG("cannot unload mapdrv to reload it: %s",
+			       strerror(-ret));
+	}
+	if (!mapdrv_module_loaded()) {
+		ret = mapdrv_load(env->ko, "");
+		EXPECT_EQ(0, ret)
+			TH_LOG("cannot load %s back: %s", env->ko,
+			       strerror(-ret));
+		if (ret)
+			return;
+	}
+	EXPECT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ret = mapdrv_info(&info);
+	EXPECT_EQ(0, ret) TH_LOG("MAPDRV_IOC_INFO: %s", strerror(-ret));
+	if (!ret && info.seed != env->seed)
+		EXPECT_EQ(0, mapdrv_restamp_seed(env->seed));
+}
+
+/* Tests that start and end with the module loaded with defaults. */
+FIXTURE(module) {
+	struct module_env env;
+	size_t page;
+};
+
+FIXTURE_SETUP(module)
+{
+	module_env_setup(_metadata, &self->env);
+	self->page = mapdrv_page_size();
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	module_env_restore(_metadata, &self->env, false);
+}
+
+TEST_F(module, delete_module_is_refused_while_a_fd_is_open)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	struct mapdrv_info info;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, mapdrv_unload());
+	EXPECT_TRUE(mapdrv_module_loaded());
+	EXPECT_EQ(0, mapdrv_get_info(fd, &info));
+	close(fd);
+}
+
+/* The VMA holds the file, and the file holds the module (fops.owner). */
+TEST_F(module, delete_module_is_refused_while_a_mapping_outlives_its_fd)
+{
+	int fd = mapdrv_open(O_RDONLY), ret;
+	uint8_t *p;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p);
+	ASSERT_EQ(0, close(fd));
+	ret = mapdrv_unload();
+	/* the mapping of an unloaded module must not be touched again */
+	ASSERT_EQ(-EWOULDBLOCK, ret);
+	EXPECT_TRUE(mapdrv_module_loaded());
+	munmap(p, self->page);
+}
+
+TEST_F(module, delete_module_is_refused_while_a_child_holds_a_mapping)
+{
+	int fd = mapdrv_open(O_RDONLY), ready[2], go[2], ret;
+	uint8_t *p;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* keep the inherited mapping, close the inherited fd */
+		close(fd);
+		close(ready[0]);
+		close(go[1]);
+		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
+			_exit(2);
+		_exit(mapdrv_touch(p) == mapdrv_pattern(self->env.seed, 0) ?
+		      0 : 1);
+	}
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
+	munmap(p, self->page);
+	close(fd);
+	ret = mapdrv_unload();
+	mapdrv_pipe_put(go[1]);
+	close(go[1]);
+	EXPECT_EQ(-EWOULDBLOCK, ret);
+	EXPECT_EQ(0, mapdrv_wait_child(pid));
+}
+
+TEST_F(module, delete_module_works_once_fds_and_mappings_are_gone)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	uint8_t *p;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p);
+	ASSERT_EQ(0, munmap(p, self->page));
+	ASSERT_EQ(0, close(fd));
+	EXPECT_EQ(0, mapdrv_unload());
+	EXPECT_FALSE(mapdrv_module_loaded());
+}
+
+TEST_F(module, device_node_goes_away_with_the_module)
+{
+	ASSERT_EQ(0, mapdrv_unload());
+	EXPECT_EQ(0, mapdrv_wait_dev(false, MAPDRV_DEV_WAIT_MS))
+		TH_LOG("%s still exists", MAPDRV_DEV_PATH);
+}
+
+TEST_F(module, finit_module_brings_the_device_back)
+{
+	struct mapdrv_info info;
+	int fd, ret;
+
+	ASSERT_EQ(0, mapdrv_unload());
+	ret = mapdrv_load(self->env.ko, "");
+	ASSERT_EQ(0, ret) TH_LOG("finit_module: %s", strerror(-ret));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS))
+		TH_LOG("no %s after the load", MAPDRV_DEV_PATH);
+	fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	EXPECT_EQ(0, mapdrv_get_info(fd, &info));
+	close(fd);
+}
+
+TEST_F(module, default_load_has_the_default_size_and_seed_zero)
+{
+	struct mapdrv_info info;
+
+	ASSERT_EQ(0, mapdrv_unload());
+	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ASSERT_EQ(0, mapdrv_info(&info));
+	EXPECT_EQ(mapdrv_round_up(MAPDRV_SIZE_DEFAULT, self->page), info.size);
+	EXPECT_EQ(0ULL, info.seed);
+}
+
+TEST_F(module, fresh_load_has_zeroed_counters)
+{
+	struct mapdrv_info info;
+	uint8_t *p;
+	int fd;
+
+	/* give the counters something to forget first */
+	fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p);
+	munmap(p, self->page);
+	close(fd);
+
+	ASSERT_EQ(0, mapdrv_unload());
+	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ASSERT_EQ(0, mapdrv_info(&info));
+	EXPECT_EQ(0ULL, info.faults);
+	EXPECT_EQ(0ULL, info.mmap_calls);
+	EXPECT_EQ(0ULL, info.live_vmas);
+}
+
+TEST_F(module, fresh_load_holds_the_pattern_of_its_seed)
+{
+	struct mapdrv_info info;
+	uint8_t *p;
+	int fd;
+
+	ASSERT_EQ(0, mapdrv_unload());
+	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, fd);
+	info = mapdrv_must_info(_metadata, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, info.size, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, info.size, 0, info.seed));
+	munmap(p, info.size);
+	close(fd);
+}
+
+/* Also proves that VmallocUsed sees the buffer, for the leak test. */
+TEST_F(module, unload_frees_the_vmalloc_buffer)
+{
+	long long loaded, unloaded;
+	struct mapdrv_info info;
+
+	ASSERT_EQ(0, mapdrv_info(&info));
+	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&loaded));
+	ASSERT_EQ(0, mapdrv_unload());
+	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&unloaded));
+	EXPECT_LE((long long)(info.size / 1024), loaded - unloaded)
+		TH_LOG("VmallocUsed %lld kB loaded, %lld kB unloaded",
+		       loaded, unloaded);
+}
+
+TEST_F_TIMEOUT(module, load_unload_cycles_do_not_leak_vmalloc, 300)
+{
+	long long before, after;
+	int i, ret;
+
+	/* warm-up: the first cycle may leave caches behind, legitimately */
+	ASSERT_EQ(0, mapdrv_unload());
+	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
+	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&before));
+	for (i = 0; i < LEAK_CYCLES; i++) {
+		ret = mapdrv_unload();
+		ASSERT_EQ(0, ret)
+			TH_LOG("cycle %d: delete_module: %s", i, strerror(-ret));
+		ret = mapdrv_load(self->env.ko, "");
+		ASSERT_EQ(0, ret)
+			TH_LOG("cycle %d: finit_module: %s", i, strerror(-ret));
+	}
+	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&after));
+	EXPECT_GT(LEAK_TOLERANCE_KB, after - before)
+		TH_LOG("VmallocUsed grew from %lld kB to %lld kB over %d cycles",
+		       before, after, LEAK_CYCLES);
+}
+
+/*
+ * A size of 0 or above MAPDRV_SIZE_MAX: the module's init fails with
+ * EINVAL and says why in the kernel log.
+ */
+FIXTURE(bad_size) {
+	struct module_env env;
+};
+
+FIXTURE_VARIANT(bad_size) {
+	const char *params;
+};
+
+FIXTURE_VARIANT_ADD(bad_size, zero) {
+	.params = "size=0",
+};
+
+FIXTURE_VARIANT_ADD(bad_size, one_byte_over_the_max) {
+	.params = "size=1073741825",
+};
+
+FIXTURE_SETUP(bad_size)
+{
+	int ret;
+
+	module_env_setup(_metadata, &self->env);
+	ret = mapdrv_unload();
+	ASSERT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(bad_size)
+{
+	/* reload in case the bad size was taken */
+	module_env_restore(_metadata, &self->env, true);
+}
+
+TEST_F(bad_size, finit_module_is_einval)
+{
+	EXPECT_EQ(-EINVAL, mapdrv_load(self->env.ko, variant->params));
+}
+
+TEST_F(bad_size, refused_load_leaves_no_module_nor_device)
+{
+	ASSERT_NE(0, mapdrv_load(self->env.ko, variant->params));
+	EXPECT_FALSE(mapdrv_module_loaded());
+	EXPECT_FALSE(mapdrv_dev_present());
+}
+
+TEST_F(bad_size, refused_load_logs_one_line_naming_mapdrv_and_size)
+{
+	int fd = mapdrv_kmsg_open(), n;
+	char line[1024] = "";
+
+	if (fd == -ENOENT)
+		SKIP(return, "no /dev/kmsg");
+	ASSERT_LE(0, fd) TH_LOG("/dev/kmsg: %s", strerror(-fd));
+	ASSERT_NE(0, mapdrv_load(self->env.ko, variant->params));
+	n = mapdrv_kmsg_count(fd, "mapdrv:", "size", line, sizeof(line));
+	close(fd);
+	EXPECT_EQ(1, n) TH_LOG("last such line: \"%s\"", line);
+}
+
+/* Loads with parameters; the buffer must follow them. */
+FIXTURE(module_params) {
+	struct module_env env;
+	size_t page;
+};
+
+FIXTURE_VARIANT(module_params) {
+	const char *params;
+	uint64_t size;		/* as given; 0: the default */
+	uint64_t seed;
+};
+
+FIXTURE_VARIANT_ADD(module_params, size_5000_and_a_seed_with_bit_63) {
+	.params = "size=5000 seed=18364758544493064720",
+	.size = 5000,
+	.seed = 0xfedcba9876543210ULL,
+};
+
+FIXTURE_VARIANT_ADD(module_params, size_of_one_byte) {
+	.params = "size=1",
+	.size = 1,
+};
+
+FIXTURE_VARIANT_ADD(module_params, seed_only) {
+	.params = "seed=1",
+	.seed = 1,
+};
+
+FIXTURE_SETUP(module_params)
+{
+	int ret;
+
+	module_env_setup(_metadata, &self->env);
+	self->page = mapdrv_page_size();
+	ret = mapdrv_unload();
+	ASSERT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(-ret));
+	ret = mapdrv_load(self->env.ko, variant->params);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("finit_module(\"%s\"): %s", variant->params,
+		       strerror(-ret));
+		/* no teardown after a failed setup: load the defaults here */
+		module_env_restore(_metadata, &self->env, false);
+	}
+}
+
+FIXTURE_TEARDOWN(module_params)
+{
+	module_env_restore(_metadata, &self->env, true);
+}
+
+/* The size the module must have made of the size parameter. */
+static uint64_t expected_size(const FIXTURE_VARIANT(module_params) *variant,
+			      size_t page)
+{
+	return mapdrv_round_up(variant->size ?: MAPDRV_SIZE_DEFAULT, page);
+}
+
+TEST_F(module_params, info_size_is_the_size_rounded_up_to_pages)
+{
+	struct mapdrv_info info;
+
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ASSERT_EQ(0, mapdrv_info(&info));
+	EXPECT_EQ(expected_size(variant, self->page), info.size);
+}
+
+TEST_F(module_params, sysfs_size_is_the_size_rounded_up_to_pages)
+{
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, mapdrv_sysfs_u64("size", false, &v));
+	EXPECT_EQ(expected_size(variant, self->page), v);
+}
+
+TEST_F(module_params, info_and_sysfs_seed_are_the_seed_param)
+{
+	struct mapdrv_info info;
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ASSERT_EQ(0, mapdrv_info(&info));
+	ASSERT_EQ(0, mapdrv_sysfs_u64("seed", true, &v));
+	EXPECT_EQ(variant->seed, info.seed);
+	EXPECT_EQ(variant->seed, v);
+}
+
+TEST_F(module_params, whole_buffer_holds_the_pattern_of_the_seed_param)
+{
+	uint64_t size = expected_size(variant, self->page);
+	uint8_t *p;
+	int fd;
+
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	p = mapdrv_must_map(_metadata, fd, 0, size, PROT_READ, MAP_SHARED);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, size, 0, variant->seed));
+	munmap(p, size);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
