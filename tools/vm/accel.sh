@@ -22,7 +22,8 @@ mkdir -p "$(dirname "$cache")"
 accel=tcg
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	probe=$MAPDRV_BUILD/vm/accel-probe.log
-	(timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
+	# shellcheck disable=SC2086 # a command with options
+	(timeout -k 2 15 ${MAPDRV_QEMU:-qemu-system-x86_64} -accel kvm -cpu host -m 256 \
 		-nodefaults -display none -no-reboot -kernel "$1" \
 		-append "console=ttyS0 panic=-1" -serial "file:$probe" \
 		</dev/null >/dev/null 2>&1) 2>/dev/null || true

@@ -113,7 +113,8 @@ initrd=$MAPDRV_BUILD/vm/initramfs-$kernel.cpio
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$initrd"
 
 # 3. Boot. KVM only where a probe boot showed it works; TCG otherwise.
-accel=$("$MAPDRV_TOP/tools/vm/accel.sh" "$VMLINUZ")
+qemu=$("$MAPDRV_TOP/tools/fetch-qemu.sh")
+accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/tools/vm/accel.sh" "$VMLINUZ")
 mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log
@@ -124,7 +125,8 @@ summary=${command_line%%$'\n'*}
 [ "$summary" = "$command_line" ] || summary="$summary ..."
 log "booting $KREL ($accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+# shellcheck disable=SC2086 # QEMU may be a command with options
+timeout --foreground -k 10 "$timeout_s" $qemu \
 	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
