@@ -18,7 +18,8 @@ CXX := g++
 CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Werror -static \
 	-Iinclude/uapi -Itools/include -DMAPDRV_VERSION='"$(VERSION)"'
 TEST_CC := gcc
-TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread \
+# -Wno-unused-parameter: the 6.1 harness has unused parameters of its own.
+TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -static -pthread \
 	-I$(HARNESS_DIR) -Iinclude/uapi
 
 TOOLS := $(BUILD)/bin/mapdrv-read

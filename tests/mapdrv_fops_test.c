@@ -36,8 +36,8 @@ FIXTURE_SETUP(fops)
 	ASSERT_LE(0, self->fd)
 		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
 	info = mapdrv_must_info(_metadata, self->fd);
-	ASSERT_LE(2 * self->page, info.size)
-		TH_LOG("these tests want a buffer of two pages at least");
+	if (info.size < 2 * self->page)
+		MAPDRV_SETUP_SKIP("needs a buffer of two pages at least");
 	self->size = info.size;
 	self->seed = info.seed;
 }

@@ -55,14 +55,6 @@ FIXTURE_TEARDOWN(mmap)
 	close(self->fd);
 }
 
-/* The test needs a buffer of at least @n pages. */
-#define NEED_PAGES(n)							\
-	do {								\
-		if (self->npages < (n))					\
-			SKIP(return, "needs a buffer of %d pages, it has %zu", \
-			     (int)(n), self->npages);			\
-	} while (0)
-
 /* Pages the fault tests touch: enough to matter, few enough to be quick. */
 static size_t some_pages(size_t npages)
 {
@@ -208,7 +200,8 @@ TEST_F(mmap, mremap_growing_in_place_is_efault)
 {
 	uint8_t *p;
 
-	NEED_PAGES(2);
+	if (self->npages < 2)
+		SKIP(return, "needs a buffer of 2 pages");
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
 			    MAP_SHARED);
 	EXPECT_EQ(MAP_FAILED, mremap(p, self->page, 2 * self->page, 0));
@@ -220,7 +213,8 @@ TEST_F(mmap, mremap_growing_with_maymove_is_efault)
 {
 	uint8_t *p, *q;
 
-	NEED_PAGES(2);
+	if (self->npages < 2)
+		SKIP(return, "needs a buffer of 2 pages");
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
 			    MAP_SHARED);
 	q = mremap(p, self->page, 2 * self->page, MREMAP_MAYMOVE);
@@ -237,7 +231,8 @@ TEST_F(mmap, mremap_shrinking_keeps_the_rest_readable)
 	struct mapdrv_info before, after;
 	uint8_t *p, *q;
 
-	NEED_PAGES(4);
+	if (self->npages < 4)
+		SKIP(return, "needs a buffer of 4 pages");
 	before = mapdrv_must_info(_metadata, self->fd);
 	p = mapdrv_must_map(_metadata, self->fd, 0, 4 * self->page, PROT_READ,
 			    MAP_SHARED);
@@ -247,6 +242,30 @@ TEST_F(mmap, mremap_shrinking_keeps_the_rest_readable)
 	after = mapdrv_must_info(_metadata, self->fd);
 	EXPECT_EQ(before.live_vmas + 1, after.live_vmas);
 	munmap(p, 2 * self->page);
+}
+
+TEST_F(mmap, mremap_moving_keeps_the_data_and_the_vma_count)
+{
+	struct mapdrv_info before, after;
+	uint8_t *p, *q, *target;
+
+	if (self->npages < 2)
+		SKIP(return, "needs a buffer of 2 pages");
+	/* A free place to move to, reserved so nothing else lands there. */
+	target = mmap(NULL, 2 * self->page, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, target);
+	p = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p);
+	before = mapdrv_must_info(_metadata, self->fd);
+	q = mremap(p, 2 * self->page, 2 * self->page,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
+	EXPECT_EQ(-1, mapdrv_check_pattern(q, 2 * self->page, 0, self->seed));
+	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+	munmap(q, 2 * self->page);
 }
 
 TEST_F(mmap, untouched_pages_are_not_resident)
@@ -356,7 +375,7 @@ TEST_F(mmap, madvise_dontneed_keeps_what_was_written)
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
 	self->dirty = true;
-	*(volatile uint64_t *)(p + off) = word;
+	mapdrv_poke(p + off, word);
 	ASSERT_EQ(0, madvise(p, self->page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
 	EXPECT_EQ(word, mapdrv_touch(p + off));
@@ -371,7 +390,8 @@ TEST_F(mmap, shared_write_is_seen_by_another_mapping)
 	uint64_t off = self->page + 16, word = not_pattern(self->seed, off);
 	uint8_t *a, *b;
 
-	NEED_PAGES(2);
+	if (self->npages < 2)
+		SKIP(return, "needs a buffer of 2 pages");
 	/* b maps the second page of a, at an address of its own */
 	a = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -379,7 +399,7 @@ TEST_F(mmap, shared_write_is_seen_by_another_mapping)
 			    PROT_READ, MAP_SHARED);
 	mapdrv_touch(b);
 	self->dirty = true;
-	*(volatile uint64_t *)(a + off) = word;
+	mapdrv_poke(a + off, word);
 	EXPECT_EQ(word, mapdrv_touch(b + 16));
 	munmap(b, self->page);
 	munmap(a, 2 * self->page);
@@ -393,7 +413,7 @@ TEST_F(mmap, shared_write_is_seen_by_read)
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
 	self->dirty = true;
-	*(volatile uint64_t *)(p + off) = word;
+	mapdrv_poke(p + off, word);
 	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
 	EXPECT_EQ(word, got);
 	munmap(p, self->page);
@@ -420,7 +440,7 @@ TEST_F(mmap, forked_child_sees_writes_made_after_the_fork)
 		_exit(mapdrv_touch(p + off) == word ? 0 : 1);
 	}
 	close(go[0]);
-	*(volatile uint64_t *)(p + off) = word;
+	mapdrv_poke(p + off, word);
 	ASSERT_EQ(0, mapdrv_pipe_put(go[1]));
 	close(go[1]);
 	EXPECT_EQ(0, mapdrv_wait_child(pid))
@@ -442,7 +462,7 @@ TEST_F(mmap, parent_sees_writes_of_a_forked_child)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		*(volatile uint64_t *)(p + off) = word;
+		mapdrv_poke(p + off, word);
 		_exit(0);
 	}
 	ASSERT_EQ(0, mapdrv_wait_child(pid));
@@ -455,7 +475,8 @@ TEST_F(mmap, each_mmap_adds_one_live_vma_and_one_mmap_call)
 	struct mapdrv_info before, one, two;
 	uint8_t *a, *b;
 
-	NEED_PAGES(4);
+	if (self->npages < 4)
+		SKIP(return, "needs a buffer of 4 pages");
 	before = mapdrv_must_info(_metadata, self->fd);
 	/* offsets apart, so that the two can never be one VMA */
 	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
@@ -477,7 +498,8 @@ TEST_F(mmap, munmap_of_every_mapping_restores_live_vmas)
 	struct mapdrv_info before, after;
 	uint8_t *a, *b;
 
-	NEED_PAGES(4);
+	if (self->npages < 4)
+		SKIP(return, "needs a buffer of 4 pages");
 	before = mapdrv_must_info(_metadata, self->fd);
 	a = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page, PROT_READ,
 			    MAP_SHARED);
@@ -496,7 +518,8 @@ TEST_F(mmap, munmap_of_the_middle_splits_one_vma_into_two)
 	struct mapdrv_info before, mapped, split, after;
 	uint8_t *p;
 
-	NEED_PAGES(3);
+	if (self->npages < 3)
+		SKIP(return, "needs a buffer of 3 pages");
 	before = mapdrv_must_info(_metadata, self->fd);
 	p = mapdrv_must_map(_metadata, self->fd, 0, 3 * self->page, PROT_READ,
 			    MAP_SHARED);
@@ -516,7 +539,8 @@ TEST_F(mmap, both_parts_of_a_split_mapping_still_read_the_pattern)
 	uint64_t off;
 	uint8_t *p;
 
-	NEED_PAGES(4);
+	if (self->npages < 4)
+		SKIP(return, "needs a buffer of 4 pages");
 	/* from page 1 on, so that the pages' offsets are not their indexes */
 	off = self->page;
 	p = mapdrv_must_map(_metadata, self->fd, off, 3 * self->page,
@@ -562,7 +586,8 @@ TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
 	uint8_t *a, *b;
 	pid_t pid;
 
-	NEED_PAGES(4);
+	if (self->npages < 4)
+		SKIP(return, "needs a buffer of 4 pages");
 	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
 			    MAP_SHARED);
 	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
@@ -584,7 +609,8 @@ TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
 	uint8_t *a, *b;
 	pid_t pid;
 
-	NEED_PAGES(4);
+	if (self->npages < 4)
+		SKIP(return, "needs a buffer of 4 pages");
 	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
 			    MAP_SHARED);
 	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
@@ -856,27 +882,34 @@ struct touch_result {
 	size_t touches;		/* pages touched, summed over threads */
 };
 
-static void touch_from_threads(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(mmap_threads) *self,
-			       const FIXTURE_VARIANT(mmap_threads) *variant,
-			       struct touch_result *res)
+/*
+ * Map the pages, start NR_THREADS threads that each check @per_thread of
+ * them (thread t from page t * @per_thread on if @disjoint, else all from
+ * page 0; the odd ones from the last page down if @opposite) and tell what
+ * they saw and how much the fault counter rose meanwhile.
+ */
+static void touch_from_threads(struct __test_metadata *_metadata, int fd,
+			       uint64_t seed, size_t per_thread, bool disjoint,
+			       bool opposite, struct touch_result *res)
 {
-	size_t n = self->per_thread, span = variant->disjoint ? NR_THREADS * n : n;
+	size_t page = mapdrv_page_size();
+	size_t span = disjoint ? NR_THREADS * per_thread : per_thread;
 	struct toucher t[NR_THREADS];
 	struct mapdrv_info before, after;
 	pthread_barrier_t start;
 	uint8_t *p;
 	int i;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, span * self->page,
-			    PROT_READ, MAP_SHARED);
+	p = mapdrv_must_map(_metadata, fd, 0, span * page, PROT_READ,
+			    MAP_SHARED);
 	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, NR_THREADS));
-	before = mapdrv_must_info(_metadata, self->fd);
+	before = mapdrv_must_info(_metadata, fd);
 	for (i = 0; i < NR_THREADS; i++) {
 		t[i] = (struct toucher) {
-			.start = &start, .map = p, .page = self->page,
-			.first = variant->disjoint ? i * n : 0, .npages = n,
-			.down = variant->opposite && i % 2, .seed = self->seed,
+			.start = &start, .map = p, .page = page,
+			.first = disjoint ? i * per_thread : 0,
+			.npages = per_thread, .down = opposite && i % 2,
+			.seed = seed,
 		};
 		ASSERT_EQ(0, pthread_create(&t[i].tid, NULL, toucher_run,
 					    &t[i]));
@@ -885,12 +918,12 @@ static void touch_from_threads(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pthread_join(t[i].tid, NULL));
 		res->bad[i] = t[i].bad;
 	}
-	after = mapdrv_must_info(_metadata, self->fd);
+	after = mapdrv_must_info(_metadata, fd);
 	pthread_barrier_destroy(&start);
-	munmap(p, span * self->page);
+	munmap(p, span * page);
 	res->faults = after.faults - before.faults;
 	res->pages = span;
-	res->touches = NR_THREADS * n;
+	res->touches = NR_THREADS * per_thread;
 }
 
 FIXTURE_SETUP(mmap_threads)
@@ -924,7 +957,8 @@ TEST_F(mmap_threads, every_thread_reads_the_pattern)
 	struct touch_result res;
 	int i;
 
-	touch_from_threads(_metadata, self, variant, &res);
+	touch_from_threads(_metadata, self->fd, self->seed, self->per_thread,
+			   variant->disjoint, variant->opposite, &res);
 	for (i = 0; i < NR_THREADS; i++)
 		EXPECT_EQ(-1, res.bad[i]) TH_LOG("thread %d", i);
 }
@@ -933,7 +967,8 @@ TEST_F(mmap_threads, faults_are_between_pages_and_touches)
 {
 	struct touch_result res;
 
-	touch_from_threads(_metadata, self, variant, &res);
+	touch_from_threads(_metadata, self->fd, self->seed, self->per_thread,
+			   variant->disjoint, variant->opposite, &res);
 	EXPECT_LE(res.pages, res.faults);
 	EXPECT_GE(res.touches, res.faults);
 }

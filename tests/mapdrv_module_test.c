@@ -423,11 +423,10 @@ FIXTURE_TEARDOWN(module_params)
 	module_env_restore(_metadata, &self->env, true);
 }
 
-/* The size the module must have made of the size parameter. */
-static uint64_t expected_size(const FIXTURE_VARIANT(module_params) *variant,
-			      size_t page)
+/* The buffer size the module must make of a size parameter (0: none). */
+static uint64_t expected_size(uint64_t param, size_t page)
 {
-	return mapdrv_round_up(variant->size ?: MAPDRV_SIZE_DEFAULT, page);
+	return mapdrv_round_up(param ?: MAPDRV_SIZE_DEFAULT, page);
 }
 
 TEST_F(module_params, info_size_is_the_size_rounded_up_to_pages)
@@ -436,7 +435,7 @@ TEST_F(module_params, info_size_is_the_size_rounded_up_to_pages)
 
 	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
 	ASSERT_EQ(0, mapdrv_info(&info));
-	EXPECT_EQ(expected_size(variant, self->page), info.size);
+	EXPECT_EQ(expected_size(variant->size, self->page), info.size);
 }
 
 TEST_F(module_params, sysfs_size_is_the_size_rounded_up_to_pages)
@@ -444,7 +443,7 @@ TEST_F(module_params, sysfs_size_is_the_size_rounded_up_to_pages)
 	uint64_t v = 0;
 
 	ASSERT_EQ(0, mapdrv_sysfs_u64("size", false, &v));
-	EXPECT_EQ(expected_size(variant, self->page), v);
+	EXPECT_EQ(expected_size(variant->size, self->page), v);
 }
 
 TEST_F(module_params, info_and_sysfs_seed_are_the_seed_param)
@@ -461,7 +460,7 @@ TEST_F(module_params, info_and_sysfs_seed_are_the_seed_param)
 
 TEST_F(module_params, whole_buffer_holds_the_pattern_of_the_seed_param)
 {
-	uint64_t size = expected_size(variant, self->page);
+	uint64_t size = expected_size(variant->size, self->page);
 	uint8_t *p;
 	int fd;
 

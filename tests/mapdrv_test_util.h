@@ -305,10 +305,18 @@ static inline int64_t mapdrv_check_pattern(const void *p, uint64_t len,
 	return -1;
 }
 
-/* Read one word at @p through the mapping, faulting its page in. */
+/*
+ * Read (touch) or write (poke) one aligned word at @p through a mapping,
+ * as one access the compiler can neither drop nor merge.
+ */
 static inline uint64_t mapdrv_touch(const void *p)
 {
-	return *(const volatile uint64_t *)p;
+	return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+}
+
+static inline void mapdrv_poke(void *p, uint64_t word)
+{
+	__atomic_store_n((uint64_t *)p, word, __ATOMIC_RELAXED);
 }
 
 /*

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What mapdrv tells about itself: a dynamic-debug line per fault only when
+ * asked (dyndbg), and the tracefs events mapdrv_mmap, mapdrv_fault and
+ * mapdrv_vma_close.
+ *
+ * The guest mounts debugfs on /sys/kernel/debug and tracefs on
+ * /sys/kernel/tracing; the tests skip where either is missing. They switch
+ * dynamic debug and the events off again in the teardown.
+ */
+#include "kselftest_harness.h"
+
+#include "mapdrv_test_util.h"
+
+#define DYNDBG_CONTROL	"/sys/kernel/debug/dynamic_debug/control"
+#define TRACEFS		"/sys/kernel/tracing"
+#define TOUCHED		5
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/* Is any of mapdrv's dynamic-debug sites switched on ("=p")? */
+static bool dyndbg_on(void)
+{
+	char line[512];
+	bool on = false;
+	FILE *f = fopen(DYNDBG_CONTROL, "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[mapdrv]") && strstr(line, " =p"))
+			on = true;
+	fclose(f);
+	return on;
+}
+
+/* Lines of the trace buffer that contain @what. */
+static int trace_count(const char *what)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#' && strstr(line, what))
+			n++;
+	fclose(f);
+	return n;
+}
+
+FIXTURE(trace) {
+	int fd;
+	size_t page;
+	size_t npages;
+	uint64_t size;
+};
+
+FIXTURE_SETUP(trace)
+{
+	struct mapdrv_info info;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, self->fd);
+	info = mapdrv_must_info(_metadata, self->fd);
+	self->size = info.size;
+	self->npages = info.size / self->page;
+	if (self->npages < TOUCHED)
+		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", TOUCHED);
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	write_file(DYNDBG_CONTROL, "module mapdrv -p");
+	write_file(TRACEFS "/events/mapdrv/enable", "0");
+	close(self->fd);
+}
+
+/* Map the buffer, touch TOUCHED pages, unmap; dmesg lines it caused. */
+static int touch_and_count_kmsg(struct __test_metadata *_metadata,
+				FIXTURE_DATA(trace) *self)
+{
+	int kmsg = mapdrv_kmsg_open();
+	uint8_t *p;
+	int i, n;
+
+	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %s", strerror(-kmsg));
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
+			    MAP_SHARED);
+	for (i = 0; i < TOUCHED; i++)
+		mapdrv_touch(p + i * self->page);
+	munmap(p, self->size);
+	n = mapdrv_kmsg_count(kmsg, "mapdrv", "fault:", NULL, 0);
+	close(kmsg);
+	return n;
+}
+
+TEST_F(trace, faults_print_nothing_without_dyndbg)
+{
+	if (access(DYNDBG_CONTROL, F_OK))
+		SKIP(return, "no %s", DYNDBG_CONTROL);
+	if (dyndbg_on())
+		SKIP(return, "mapdrv was loaded with dyndbg on");
+	EXPECT_EQ(0, touch_and_count_kmsg(_metadata, self));
+}
+
+TEST_F(trace, dyndbg_prints_one_line_per_fault)
+{
+	if (access(DYNDBG_CONTROL, F_OK))
+		SKIP(return, "no %s", DYNDBG_CONTROL);
+	ASSERT_EQ(0, write_file(DYNDBG_CONTROL, "module mapdrv +p"));
+	EXPECT_EQ(TOUCHED, touch_and_count_kmsg(_metadata, self));
+}
+
+TEST_F(trace, events_record_mmap_each_fault_and_the_close)
+{
+	uint8_t *p;
+	int i;
+
+	if (access(TRACEFS "/events/mapdrv", F_OK))
+		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
+	ASSERT_EQ(0, write_file(TRACEFS "/events/mapdrv/enable", "1"));
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
+			    MAP_SHARED);
+	for (i = 0; i < TOUCHED; i++)
+		mapdrv_touch(p + i * self->page);
+	mapdrv_touch(p);	/* mapped already: no event */
+	munmap(p, self->size);
+	ASSERT_EQ(0, write_file(TRACEFS "/events/mapdrv/enable", "0"));
+	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
+	EXPECT_EQ(TOUCHED, trace_count("mapdrv_fault:"));
+	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
+	EXPECT_EQ(1, trace_count("pgoff=4 "));
+}
+
+TEST_HARNESS_MAIN
