@@ -3,8 +3,8 @@
 #
 # build-module.sh KERNEL_ENV: build mapdrv.ko for the kernel described by a
 # kernel.env file (see fetch-kernel.sh) with W=1, in a copy of the sources
-# under build/mod/<KREL>, and print the path of the .ko. Any compiler
-# warning fails the build.
+# under build/mod/<KREL> (or in the kernel's suite chroot, see chroot.sh),
+# and print the path of the .ko. Any compiler warning fails the build.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -17,7 +17,24 @@ for f in Kbuild src include; do
 	cp -a -u "$MAPDRV_TOP/$f" "$mod/"
 done
 blog=$mod/build.log
-if ! make -C "$KDIR" M="$mod" W=1 modules >"$blog" 2>&1; then
+if [ -z "${BUILD_CHROOT:-}" ]; then
+	make -C "$KDIR" M="$mod" W=1 modules >"$blog" 2>&1 || build_rc=$?
+else
+	# The kernel's own toolchain and kbuild, installed with its headers
+	# package in a chroot of its suite; the sources are copied in and the
+	# module out. objtool reads /proc: mount it in a private namespace.
+	root=$("$MAPDRV_TOP/tools/chroot.sh" "$BUILD_CHROOT" "$HEADERS_PKG" dwarves)
+	inside=/build/mapdrv-$KREL
+	mkdir -p "$root$inside"
+	for f in Kbuild src include; do
+		cp -a -u "$MAPDRV_TOP/$f" "$root$inside/"
+	done
+	unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$2" M="$3" W=1 modules' \
+		sh "$root" "$KDIR" "$inside" >"$blog" 2>&1 || build_rc=$?
+	cp "$root$inside/mapdrv.ko" "$mod/mapdrv.ko" 2>/dev/null || true
+fi
+if [ "${build_rc:-0}" -ne 0 ]; then
 	cat "$blog" >&2
 	die "module build failed for $KREL"
 fi

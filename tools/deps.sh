@@ -3,7 +3,8 @@
 #
 # deps.sh [GROUP...]: install the Debian packages mapdrv's build and VM loop
 # need, only those missing. Idempotent; runs apt-get update at most once.
-# Groups: base (default: compilers, QEMU, busybox), lint.
+# Groups: base (default: compilers, QEMU, busybox), lint, matrix (the
+# chroots some kernels are built in).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -11,6 +12,7 @@ set -euo pipefail
 base="g++:g++ gcc-12:gcc-12 make:make qemu-system-x86_64:qemu-system-x86
 cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg pahole:dwarves"
 lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl"
+matrix="debootstrap:debootstrap unshare:util-linux"
 files="/bin/busybox:busybox-static /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring"
 
 want=()
@@ -18,6 +20,7 @@ for group in "${@:-base}"; do
 	case "$group" in
 	base) pairs="$base $files" ;;
 	lint) pairs=$lint ;;
+	matrix) pairs=$matrix ;;
 	*) die "unknown dependency group '$group'" ;;
 	esac
 	for pair in $pairs; do

@@ -4,6 +4,7 @@
 
 MAPDRV_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MAPDRV_BUILD=${MAPDRV_BUILD:-$MAPDRV_TOP/build}
+MAPDRV_CACHE=${MAPDRV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mapdrv}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 log() { printf '[mapdrv] %s\n' "$*" >&2; }
@@ -29,6 +30,7 @@ apt_priv_opts() {
 		-o "APT::Sandbox::User=root" \
 		-o "APT::Architecture=amd64" \
 		-o "Acquire::Languages=none" \
+		-o "Acquire::Check-Valid-Until=false" \
 		-o "Debug::NoLocking=1"
 }
 
