@@ -5,6 +5,7 @@
 # (or make -C <kernel build dir> M=$PWD, as DKMS does). Everything else:
 #   make demo    build, boot a Debian kernel in QEMU, load, read, show dmesg
 #   make check   the kselftest suite in the VM (KERNEL=6.1 by default)
+#   make check-all  the suite on 5.10, 6.1, 6.12 and sid's newest kernel
 #   make tools   the C++ tools in build/bin;  make tests  the tests in build/tests
 
 VERSION := 0.1.0
@@ -28,7 +29,8 @@ TEST_SRCS := $(wildcard tests/*_test.c)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
 
-.PHONY: all modules modules_install clean distclean tools tests demo check deps
+.PHONY: all modules modules_install clean distclean tools tests demo check \
+	check-all deps
 
 all: tools tests
 
@@ -61,6 +63,11 @@ demo:
 
 check:
 	tools/check.sh $(KERNEL)
+
+# The suite on every supported Debian kernel; KERNELS="6.1 sid" for a subset.
+KERNELS ?= 5.10 6.1 6.12 sid
+check-all:
+	tools/check-all.sh $(KERNELS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \

@@ -11,6 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include "compat.h"
+
 #define MAPDRV_VERSION "0.1.0"
 
 /**
@@ -44,6 +46,10 @@ static inline struct mapdrv_dev *mapdrv_from_file(struct file *file)
 	return container_of(file->private_data, struct mapdrv_dev, misc);
 }
 
+#ifdef MAPDRV_USE_MMAP_PREPARE
+int mapdrv_mmap_prepare(struct vm_area_desc *desc);
+#else
 int mapdrv_mmap(struct file *file, struct vm_area_struct *vma);
+#endif
 
 #endif /* MAPDRV_H */

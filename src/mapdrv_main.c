@@ -138,7 +138,11 @@ static const struct file_operations mapdrv_fops = {
 	.write = mapdrv_write,
 	.unlocked_ioctl = mapdrv_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+#ifdef MAPDRV_USE_MMAP_PREPARE
+	.mmap_prepare = mapdrv_mmap_prepare,
+#else
 	.mmap = mapdrv_mmap,
+#endif
 };
 
 static struct mapdrv_dev *mapdrv_from_dev(struct device *dev)

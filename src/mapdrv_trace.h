@@ -12,9 +12,16 @@
 #include <linux/mm.h>
 #include <linux/tracepoint.h>
 
+/*
+ * A VMA mapping the buffer came (mapdrv_mmap: the first of a mapping;
+ * mapdrv_vma_open: fork, split, mremap) or went (mapdrv_vma_close), and
+ * how many are live after. The flags are 0 where the hook does not see them
+ * (vm_ops->mapped, on the ->mmap_prepare path).
+ */
 DECLARE_EVENT_CLASS(mapdrv_vma_class,
-		    TP_PROTO(struct vm_area_struct *vma, int live),
-		    TP_ARGS(vma, live),
+		    TP_PROTO(unsigned long start, unsigned long end,
+			     unsigned long pgoff, unsigned long flags, int live),
+		    TP_ARGS(start, end, pgoff, flags, live),
 		    TP_STRUCT__entry(
 			__field(unsigned long, start)
 			__field(unsigned long, end)
@@ -23,10 +30,10 @@ DECLARE_EVENT_CLASS(mapdrv_vma_class,
 			__field(int, live)
 		    ),
 		    TP_fast_assign(
-			__entry->start = vma->vm_start;
-			__entry->end = vma->vm_end;
-			__entry->pgoff = vma->vm_pgoff;
-			__entry->flags = vma->vm_flags;
+			__entry->start = start;
+			__entry->end = end;
+			__entry->pgoff = pgoff;
+			__entry->flags = flags;
 			__entry->live = live;
 		    ),
 		    TP_printk("start=0x%lx end=0x%lx pgoff=%lu flags=0x%lx live_vmas=%d",
@@ -34,20 +41,16 @@ DECLARE_EVENT_CLASS(mapdrv_vma_class,
 			      __entry->flags, __entry->live)
 );
 
-DEFINE_EVENT(mapdrv_vma_class, mapdrv_mmap,
-	     TP_PROTO(struct vm_area_struct *vma, int live),
-	     TP_ARGS(vma, live)
-);
+#define MAPDRV_DEFINE_VMA_EVENT(name)					\
+	DEFINE_EVENT(mapdrv_vma_class, name,				\
+		     TP_PROTO(unsigned long start, unsigned long end,	\
+			      unsigned long pgoff, unsigned long flags,	\
+			      int live),				\
+		     TP_ARGS(start, end, pgoff, flags, live))
 
-DEFINE_EVENT(mapdrv_vma_class, mapdrv_vma_open,
-	     TP_PROTO(struct vm_area_struct *vma, int live),
-	     TP_ARGS(vma, live)
-);
-
-DEFINE_EVENT(mapdrv_vma_class, mapdrv_vma_close,
-	     TP_PROTO(struct vm_area_struct *vma, int live),
-	     TP_ARGS(vma, live)
-);
+MAPDRV_DEFINE_VMA_EVENT(mapdrv_mmap);
+MAPDRV_DEFINE_VMA_EVENT(mapdrv_vma_open);
+MAPDRV_DEFINE_VMA_EVENT(mapdrv_vma_close);
 
 TRACE_EVENT(mapdrv_fault,
 	    TP_PROTO(unsigned long address, unsigned long pgoff,
