@@ -27,7 +27,8 @@ options:
   -m, --mem MiB         guest memory (default 1024)
   -s, --smp N           vCPUs (default 2)
   -o, --out DIR         keep console.log and output.log there (default
-                        build/vm/last)
+                        build/vm/last; give each of several runs at once
+                        its own)
   -q, --quiet           do not echo the guest's output (it is still in
                         DIR/output.log)
   -h, --help            this text
@@ -75,14 +76,20 @@ command_line=${*:-true}
 fail_setup() { log "error: $*"; exit 122; }
 
 # 1. The kernel and its headers, then the module built against them.
-env_file=$("$MAPDRV_TOP/tools/fetch-kernel.sh" "$kernel") || fail_setup "cannot fetch kernel $kernel"
+mkdir -p "$MAPDRV_BUILD"
+env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-kernel.sh" "$kernel") ||
+	fail_setup "cannot fetch kernel $kernel"
 # shellcheck source=/dev/null
 . "$env_file"
-ko=$("$MAPDRV_TOP/tools/build-module.sh" "$env_file") || fail_setup "module build failed for $KREL"
+ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/tools/build-module.sh" "$env_file") ||
+	fail_setup "module build failed for $KREL"
 
 # 2. The initramfs: busybox, the module, the exit helper, the files.
-root=$MAPDRV_BUILD/vm/initramfs-$kernel
-rm -rf "$root"
+# Private to this run, so that several runs can go on at once.
+mkdir -p "$MAPDRV_BUILD/vm"
+work=$(mktemp -d "$MAPDRV_BUILD/vm/run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
 cp "$ko" "$root/lib/modules/mapdrv.ko"
@@ -90,7 +97,8 @@ exit_helper=$MAPDRV_BUILD/bin/guest-exit
 if [ ! -x "$exit_helper" ] || [ "$exit_helper" -ot "$MAPDRV_TOP/tools/vm/guest-exit.cpp" ]; then
 	mkdir -p "$MAPDRV_BUILD/bin"
 	g++ -std=c++20 -O2 -Wall -Wextra -Werror -static \
-		-o "$exit_helper" "$MAPDRV_TOP/tools/vm/guest-exit.cpp" || fail_setup "guest-exit build failed"
+		-o "$exit_helper.$$" "$MAPDRV_TOP/tools/vm/guest-exit.cpp" || fail_setup "guest-exit build failed"
+	mv -f "$exit_helper.$$" "$exit_helper"
 fi
 cp "$exit_helper" "$root/bin/guest-exit"
 cp "$MAPDRV_TOP/tools/vm/guest-init.sh" "$root/init"
@@ -109,11 +117,11 @@ done
 	printf 'MAPDRV_CMD=%q\n' "$command_line"
 	printf 'MAPDRV_KREL=%q\n' "$KREL"
 } >"$root/etc/mapdrv-vm.conf"
-initrd=$MAPDRV_BUILD/vm/initramfs-$kernel.cpio
+initrd=$work/initramfs.cpio
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$initrd"
 
 # 3. Boot. KVM only where a probe boot showed it works; TCG otherwise.
-qemu=$("$MAPDRV_TOP/tools/fetch-qemu.sh")
+qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-qemu.sh")
 accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/tools/vm/accel.sh" "$VMLINUZ")
 mkdir -p "$out"
 console=$out/console.log
