@@ -13,6 +13,7 @@ kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"${KERNELS:-5.10 6.1 6.12 sid}"
 
 "$MAPDRV_TOP/tools/deps.sh" base matrix
+mkdir -p "$MAPDRV_BUILD/check"
 rows=()
 total_p=0 total_f=0 total_s=0
 for k in "${kernels[@]}"; do
