@@ -75,6 +75,9 @@ clean:
 			modules.order Module.symvers .tmp_versions
 	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check
 
+# Further targets, one concern a file (install, lint, bench, debug kernel).
+include $(wildcard mk/*.mk)
+
 # Also forgets the downloaded kernels, harness and apt state.
 distclean: clean
 	rm -rf $(BUILD)

@@ -11,22 +11,26 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include <uapi/linux/mapdrv.h>
+
 #include "compat.h"
 
 #define MAPDRV_VERSION "0.1.0"
 
 /**
  * struct mapdrv_dev - the one mapdrv device
- * @misc: the misc device; file->private_data points here after open
+ * @misc: the misc device
  * @buf: the vmalloc_user() buffer, @size bytes
  * @size: buffer size in bytes, a whole number of pages; fixed while loaded
  * @npages: @size in pages
  * @seed: seed of the current pattern, written under @stamp_lock
  * @stamp_lock: serialises restamping; never taken in the fault path
  * @faults: faults served (a page handed back), since load
- * @sigbus: faults refused with VM_FAULT_SIGBUS, since load
+ * @fault_errors: faults that failed (SIGBUS, OOM), since load
  * @mmap_calls: successful mmap() calls, since load
  * @live_vmas: VMAs currently mapping @buf, in every process
+ * @mode: default MAPDRV_MODE_* of a new open file (module parameter)
+ * @window: default window of a new open file (module parameter)
  */
 struct mapdrv_dev {
 	struct miscdevice misc;
@@ -36,14 +40,40 @@ struct mapdrv_dev {
 	u64 seed;
 	struct mutex stamp_lock; /* serialises restamps; not in the fault path */
 	atomic64_t faults;
-	atomic64_t sigbus;
+	atomic64_t fault_errors;
 	atomic64_t mmap_calls;
+	atomic_t live_vmas;
+	u32 mode;
+	u32 window;
+};
+
+/**
+ * struct mapdrv_file - one open file of the device (file->private_data)
+ * @md: the device
+ * @lock: serialises MAPDRV_IOC_SET_MODE against mmap() of this file
+ * @mode: MAPDRV_MODE_* for the next mmap() of this file
+ * @window: pages per fault in MAPDRV_MODE_AROUND, a power of two
+ * @live_vmas: VMAs of this file; its mode cannot change while there are any
+ *
+ * Every VMA holds its file, so this outlives the file's mappings; their
+ * vm_private_data points here.
+ */
+struct mapdrv_file {
+	struct mapdrv_dev *md;
+	struct mutex lock; /* SET_MODE against mmap of this file */
+	u32 mode;
+	u32 window;
 	atomic_t live_vmas;
 };
 
-static inline struct mapdrv_dev *mapdrv_from_file(struct file *file)
+static inline struct mapdrv_file *mapdrv_file(const struct file *file)
 {
-	return container_of(file->private_data, struct mapdrv_dev, misc);
+	return file->private_data;
+}
+
+static inline struct mapdrv_dev *mapdrv_from_file(const struct file *file)
+{
+	return mapdrv_file(file)->md;
 }
 
 #ifdef MAPDRV_USE_MMAP_PREPARE

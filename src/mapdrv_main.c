@@ -16,11 +16,12 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/log2.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-
-#include <uapi/linux/mapdrv.h>
 
 #include "mapdrv.h"
 
@@ -37,6 +38,49 @@ module_param_named(seed, mapdrv_seed, ullong, 0444);
 MODULE_PARM_DESC(seed,
 		 "Seed of the pattern: the u64 at byte offset off is 0x6d61706472763031 ^ seed ^ off (default 0)");
 
+static const char * const mapdrv_mode_names[MAPDRV_MODE_COUNT] = {
+	[MAPDRV_MODE_FAULT] = "fault",
+	[MAPDRV_MODE_AROUND] = "around",
+	[MAPDRV_MODE_EAGER] = "eager",
+};
+
+static unsigned int mapdrv_mode = MAPDRV_MODE_FAULT;
+
+static int mapdrv_mode_param_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(mapdrv_mode_names, val);
+
+	if (mode < 0)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = mode;
+	return 0;
+}
+
+static int mapdrv_mode_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  mapdrv_mode_names[*(unsigned int *)kp->arg]);
+}
+
+static const struct kernel_param_ops mapdrv_mode_param_ops = {
+	.set = mapdrv_mode_param_set,
+	.get = mapdrv_mode_param_get,
+};
+
+module_param_cb(mode, &mapdrv_mode_param_ops, &mapdrv_mode, 0444);
+MODULE_PARM_DESC(mode,
+		 "Default mapping mode of an open file: fault (one page per fault), around (a window of pages per fault) or eager (all at mmap) (default fault)");
+
+static unsigned int mapdrv_window = MAPDRV_WINDOW_DEFAULT;
+module_param_named(window, mapdrv_window, uint, 0444);
+MODULE_PARM_DESC(window,
+		 "Default pages mapped per fault in around mode: a power of two, 1 to 512 (default 16)");
+
+static bool mapdrv_window_valid(u32 window)
+{
+	return window && window <= MAPDRV_WINDOW_MAX && is_power_of_2(window);
+}
+
 /* Write the pattern for @seed over the whole buffer. */
 static void mapdrv_stamp(struct mapdrv_dev *md, u64 seed)
 {
@@ -50,6 +94,33 @@ static void mapdrv_stamp(struct mapdrv_dev *md, u64 seed)
 			cond_resched();
 	}
 	WRITE_ONCE(md->seed, seed);
+}
+
+static int mapdrv_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() left the miscdevice in private_data. */
+	struct mapdrv_dev *md = container_of(file->private_data,
+					     struct mapdrv_dev, misc);
+	struct mapdrv_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+
+	if (!mf)
+		return -ENOMEM;
+	mf->md = md;
+	mutex_init(&mf->lock);
+	mf->mode = md->mode;
+	mf->window = md->window;
+	file->private_data = mf;
+	return 0;
+}
+
+/* The last reference: every VMA of the file is gone too. */
+static int mapdrv_release(struct inode *inode, struct file *file)
+{
+	struct mapdrv_file *mf = mapdrv_file(file);
+
+	mutex_destroy(&mf->lock);
+	kfree(mf);
+	return 0;
 }
 
 static ssize_t mapdrv_read(struct file *file, char __user *ubuf, size_t count,
@@ -79,8 +150,9 @@ static loff_t mapdrv_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, md->size);
 }
 
-static long mapdrv_ioctl_info(struct mapdrv_dev *md, void __user *uarg)
+static long mapdrv_ioctl_info(struct mapdrv_file *mf, void __user *uarg)
 {
+	struct mapdrv_dev *md = mf->md;
 	struct mapdrv_info info = {
 		.abi_version = MAPDRV_ABI_VERSION,
 		.page_size = PAGE_SIZE,
@@ -90,6 +162,11 @@ static long mapdrv_ioctl_info(struct mapdrv_dev *md, void __user *uarg)
 		.mmap_calls = atomic64_read(&md->mmap_calls),
 		.live_vmas = atomic_read(&md->live_vmas),
 	};
+
+	mutex_lock(&mf->lock);
+	info.mode = mf->mode;
+	info.window = mf->window;
+	mutex_unlock(&mf->lock);
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -112,15 +189,42 @@ static long mapdrv_ioctl_restamp(struct mapdrv_dev *md, void __user *uarg)
 	return 0;
 }
 
+static long mapdrv_ioctl_set_mode(struct mapdrv_file *mf, void __user *uarg)
+{
+	struct mapdrv_mode req;
+	long ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.mode >= MAPDRV_MODE_COUNT || req.reserved ||
+	    (req.window && !mapdrv_window_valid(req.window)))
+		return -EINVAL;
+
+	/* A mapping keeps the mode it was made with. */
+	mutex_lock(&mf->lock);
+	if (atomic_read(&mf->live_vmas)) {
+		ret = -EBUSY;
+	} else {
+		mf->mode = req.mode;
+		if (req.window)
+			mf->window = req.window;
+	}
+	mutex_unlock(&mf->lock);
+	return ret;
+}
+
 static long mapdrv_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
-	struct mapdrv_dev *md = mapdrv_from_file(file);
+	struct mapdrv_file *mf = mapdrv_file(file);
+	struct mapdrv_dev *md = mf->md;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case MAPDRV_IOC_INFO:
-		return mapdrv_ioctl_info(md, uarg);
+		return mapdrv_ioctl_info(mf, uarg);
+	case MAPDRV_IOC_SET_MODE:
+		return mapdrv_ioctl_set_mode(mf, uarg);
 	case MAPDRV_IOC_RESTAMP:
 		/* Restamping writes the buffer: as write(), needs FMODE_WRITE. */
 		if (!(file->f_mode & FMODE_WRITE))
@@ -133,6 +237,8 @@ static long mapdrv_ioctl(struct file *file, unsigned int cmd,
 
 static const struct file_operations mapdrv_fops = {
 	.owner = THIS_MODULE,
+	.open = mapdrv_open,
+	.release = mapdrv_release,
 	.llseek = mapdrv_llseek,
 	.read = mapdrv_read,
 	.write = mapdrv_write,
@@ -182,11 +288,28 @@ static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mappings);
 
+static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  mapdrv_mode_names[mapdrv_from_dev(dev)->mode]);
+}
+static DEVICE_ATTR_RO(mode);
+
+static ssize_t window_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", mapdrv_from_dev(dev)->window);
+}
+static DEVICE_ATTR_RO(window);
+
 static struct attribute *mapdrv_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_seed.attr,
 	&dev_attr_faults.attr,
 	&dev_attr_mappings.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_window.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(mapdrv);
@@ -212,6 +335,13 @@ static int __init mapdrv_init(void)
 		       mapdrv_size, MAPDRV_SIZE_MAX);
 		return -EINVAL;
 	}
+	if (!mapdrv_window_valid(mapdrv_window)) {
+		pr_err("invalid window=%u: must be a power of two from 1 to %u\n",
+		       mapdrv_window, MAPDRV_WINDOW_MAX);
+		return -EINVAL;
+	}
+	md->mode = mapdrv_mode;
+	md->window = mapdrv_window;
 	md->size = PAGE_ALIGN(mapdrv_size);
 	md->npages = md->size >> PAGE_SHIFT;
 
@@ -232,8 +362,9 @@ static int __init mapdrv_init(void)
 		goto free_buf;
 	}
 
-	pr_info("/dev/%s ready: %lu pages (%zu KiB), seed 0x%llx\n",
-		md->misc.name, md->npages, md->size >> 10, md->seed);
+	pr_info("/dev/%s ready: %lu pages (%zu KiB), seed 0x%llx, mode %s\n",
+		md->misc.name, md->npages, md->size >> 10, md->seed,
+		mapdrv_mode_names[md->mode]);
 	return 0;
 
 free_buf:

@@ -1,107 +1,214 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mapdrv's mapping path: mmap() checks and flags, and the lazy fault.
+ * mapdrv's mapping path: mmap() checks and flags, and the faults.
  *
- * mmap() installs nothing (through ->mmap_prepare where the kernel can count
- * the mapping it creates, ->mmap before; see compat.h). The first touch of each page faults into
- * mapdrv_vm_fault(), which looks the page up with vmalloc_to_page(), takes a
- * reference and hands it to the core mm, which installs the PTE and drops the
- * reference when the page is unmapped. No lock is taken here: the buffer and
- * its size never change while the module is loaded.
+ * In MAPDRV_MODE_FAULT, mmap() installs nothing. The first touch of each
+ * page faults into mapdrv_vm_fault(), which looks the page up with
+ * vmalloc_to_page(), takes a reference and hands it to the core mm, which
+ * installs the PTE and drops the reference when the page is unmapped.
+ * MAPDRV_MODE_AROUND maps the aligned window of pages around the faulting
+ * one with vm_insert_pages() (so the VMA is VM_MIXEDMAP), and
+ * MAPDRV_MODE_EAGER inserts every page when the mapping is made.
+ *
+ * The mapping is described through ->mmap_prepare where the kernel can count
+ * the VMA it creates, through ->mmap before (see compat.h). No lock is taken
+ * in the fault path: the buffer and its size never change while the module
+ * is loaded.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/vmalloc.h>
 
 #include "compat.h"
 #include "mapdrv.h"
 #include "mapdrv_trace.h"
 
+/* Pages inserted per vm_insert_pages() call: bounds the stack array. */
+#define MAPDRV_INSERT_BATCH	32
+
+static struct page *mapdrv_page(struct mapdrv_dev *md, unsigned long pgoff)
+{
+	return vmalloc_to_page(md->buf + (pgoff << PAGE_SHIFT));
+}
+
 /* One more VMA maps the buffer: the initial one of a successful mmap(). */
-static void mapdrv_count_mapping(struct mapdrv_dev *md, unsigned long start,
+static void mapdrv_count_mapping(struct mapdrv_file *mf, unsigned long start,
 				 unsigned long end, unsigned long pgoff,
 				 unsigned long flags)
 {
+	struct mapdrv_dev *md = mf->md;
+
+	atomic_inc(&mf->live_vmas);
 	atomic64_inc(&md->mmap_calls);
 	trace_mapdrv_mmap(start, end, pgoff, flags,
 			  atomic_inc_return(&md->live_vmas));
-	dev_dbg(md->misc.this_device, "mmap: 0x%lx-0x%lx pgoff %lu flags 0x%lx\n",
-		start, end, pgoff, flags);
+	dev_dbg(md->misc.this_device,
+		"mmap: 0x%lx-0x%lx pgoff %lu flags 0x%lx mode %u\n",
+		start, end, pgoff, flags, mf->mode);
 }
 
 /* Further VMAs of a mapping: fork, split, mremap() move. */
 static void mapdrv_vm_open(struct vm_area_struct *vma)
 {
-	struct mapdrv_dev *md = vma->vm_private_data;
+	struct mapdrv_file *mf = vma->vm_private_data;
 
+	atomic_inc(&mf->live_vmas);
 	trace_mapdrv_vma_open(vma->vm_start, vma->vm_end, vma->vm_pgoff,
 			      mapdrv_vma_flags(vma),
-			      atomic_inc_return(&md->live_vmas));
+			      atomic_inc_return(&mf->md->live_vmas));
 }
 
 static void mapdrv_vm_close(struct vm_area_struct *vma)
 {
-	struct mapdrv_dev *md = vma->vm_private_data;
+	struct mapdrv_file *mf = vma->vm_private_data;
 
+	atomic_dec(&mf->live_vmas);
 	trace_mapdrv_vma_close(vma->vm_start, vma->vm_end, vma->vm_pgoff,
 			       mapdrv_vma_flags(vma),
-			       atomic_dec_return(&md->live_vmas));
+			       atomic_dec_return(&mf->md->live_vmas));
 }
 
+/* Account and trace one fault; @ret is what the handler returns. */
+static vm_fault_t mapdrv_fault_done(struct vm_fault *vmf, struct page *page,
+				    vm_fault_t ret)
+{
+	struct mapdrv_dev *md = ((struct mapdrv_file *)vmf->vma->vm_private_data)->md;
+	unsigned long pfn = page ? page_to_pfn(page) : 0;
+
+	if (ret & VM_FAULT_ERROR)
+		atomic64_inc(&md->fault_errors);
+	else
+		atomic64_inc(&md->faults);
+	trace_mapdrv_fault(vmf->address, vmf->pgoff, pfn,
+			   (__force unsigned int)ret);
+	dev_dbg(md->misc.this_device,
+		"fault: address 0x%lx pgoff %lu pfn 0x%lx result 0x%x\n",
+		vmf->address, vmf->pgoff, pfn, (__force unsigned int)ret);
+	return ret;
+}
+
+/* MAPDRV_MODE_FAULT: hand the one faulting page to the core mm. */
 static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
 {
-	struct mapdrv_dev *md = vmf->vma->vm_private_data;
-	unsigned long pgoff = vmf->pgoff;
+	struct mapdrv_dev *md = ((struct mapdrv_file *)vmf->vma->vm_private_data)->md;
 	struct page *page = NULL;
-	vm_fault_t ret = 0;
 
 	/*
 	 * mmap() bounded the VMA, but a split, mremap() or a racing caller
 	 * must still never reach past the buffer: check the index itself.
 	 */
-	if (pgoff < md->npages)
-		page = vmalloc_to_page(md->buf + (pgoff << PAGE_SHIFT));
-	if (!page) {
-		ret = VM_FAULT_SIGBUS;
-		atomic64_inc(&md->sigbus);
-	} else {
-		get_page(page);
-		vmf->page = page;
-		atomic64_inc(&md->faults);
-	}
-
-	trace_mapdrv_fault(vmf->address, pgoff, page ? page_to_pfn(page) : 0,
-			   (__force unsigned int)ret);
-	dev_dbg(md->misc.this_device,
-		"fault: address 0x%lx pgoff %lu pfn 0x%lx result 0x%x\n",
-		vmf->address, pgoff, page ? page_to_pfn(page) : 0,
-		(__force unsigned int)ret);
-	return ret;
+	if (vmf->pgoff < md->npages)
+		page = mapdrv_page(md, vmf->pgoff);
+	if (!page)
+		return mapdrv_fault_done(vmf, NULL, VM_FAULT_SIGBUS);
+	get_page(page);
+	vmf->page = page;
+	return mapdrv_fault_done(vmf, page, 0);
 }
 
-#ifdef MAPDRV_USE_MMAP_PREPARE
 /*
- * The core calls ->mapped once the VMA that ->mmap_prepare described exists;
- * ->open is not called for it. The VMA's flags are not passed: the trace
- * event shows 0 for them on this path.
+ * Insert the buffer pages [first, last) (page offsets inside the VMA's
+ * range) into @vma, in batches. A page that is mapped already (another
+ * thread's fault, a window that overlaps one mapped before) stops a batch
+ * with -EBUSY: step over it and go on. 0 or -errno.
  */
-static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
-			    pgoff_t pgoff, const struct file *file,
-			    void **vm_private_data)
+static int mapdrv_insert_range(struct vm_area_struct *vma,
+			       unsigned long first, unsigned long last)
 {
-	mapdrv_count_mapping(*vm_private_data, start, end, pgoff, 0);
+	struct mapdrv_dev *md = ((struct mapdrv_file *)vma->vm_private_data)->md;
+	struct page *pages[MAPDRV_INSERT_BATCH];
+	unsigned long pgoff = first;
+
+	while (pgoff < last) {
+		unsigned long n = min_t(unsigned long, last - pgoff,
+					MAPDRV_INSERT_BATCH);
+		unsigned long addr = vma->vm_start +
+				     ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		unsigned long i, left = n;
+		int ret;
+
+		for (i = 0; i < n; i++)
+			pages[i] = mapdrv_page(md, pgoff + i);
+		ret = vm_insert_pages(vma, addr, pages, &left);
+		/* @left counts the pages not inserted, the failed one too. */
+		pgoff += n - left;
+		if (ret == -EBUSY)
+			pgoff++;
+		else if (ret)
+			return ret;
+	}
 	return 0;
 }
+
+/*
+ * MAPDRV_MODE_AROUND and a refault in MAPDRV_MODE_EAGER: map the aligned
+ * @window pages around the faulting one, clipped to the VMA. The faulting
+ * page is mapped when this returns VM_FAULT_NOPAGE: inserted here, or by
+ * the racing fault that made its insertion fail with -EBUSY.
+ */
+static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
+				      unsigned long window)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mapdrv_dev *md = ((struct mapdrv_file *)vma->vm_private_data)->md;
+	unsigned long pgoff = vmf->pgoff, first, last;
+	int ret;
+
+	if (pgoff >= md->npages)
+		return mapdrv_fault_done(vmf, NULL, VM_FAULT_SIGBUS);
+	first = max(round_down(pgoff, window), vma->vm_pgoff);
+	last = min3(round_down(pgoff, window) + window,
+		    vma->vm_pgoff + vma_pages(vma), md->npages);
+	ret = mapdrv_insert_range(vma, first, last);
+	if (ret)
+		return mapdrv_fault_done(vmf, NULL, vmf_error(ret));
+	return mapdrv_fault_done(vmf, mapdrv_page(md, pgoff), VM_FAULT_NOPAGE);
+}
+
+static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf)
+{
+	struct mapdrv_file *mf = vmf->vma->vm_private_data;
+
+	return mapdrv_fault_window(vmf, READ_ONCE(mf->window));
+}
+
+/* Only after MADV_DONTNEED or a racing GUP: mmap() mapped everything. */
+static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf)
+{
+	return mapdrv_fault_window(vmf, MAPDRV_WINDOW_MAX);
+}
+
+#ifdef MAPDRV_USE_MMAP_PREPARE
+static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
+			    pgoff_t pgoff, const struct file *file,
+			    void **vm_private_data);
+#define MAPDRV_VM_MAPPED .mapped = mapdrv_vm_mapped,
+#else
+#define MAPDRV_VM_MAPPED
 #endif
 
-static const struct vm_operations_struct mapdrv_vm_ops = {
-	.open = mapdrv_vm_open,
-	.close = mapdrv_vm_close,
-	.fault = mapdrv_vm_fault,
-#ifdef MAPDRV_USE_MMAP_PREPARE
-	.mapped = mapdrv_vm_mapped,
-#endif
+/* Indexed by MAPDRV_MODE_*. */
+static const struct vm_operations_struct mapdrv_vm_ops[MAPDRV_MODE_COUNT] = {
+	[MAPDRV_MODE_FAULT] = {
+		.open = mapdrv_vm_open,
+		.close = mapdrv_vm_close,
+		.fault = mapdrv_vm_fault,
+		MAPDRV_VM_MAPPED
+	},
+	[MAPDRV_MODE_AROUND] = {
+		.open = mapdrv_vm_open,
+		.close = mapdrv_vm_close,
+		.fault = mapdrv_vm_fault_around,
+		MAPDRV_VM_MAPPED
+	},
+	[MAPDRV_MODE_EAGER] = {
+		.open = mapdrv_vm_open,
+		.close = mapdrv_vm_close,
+		.fault = mapdrv_vm_fault_eager,
+		MAPDRV_VM_MAPPED
+	},
 };
 
 /* Overflow-safe form of pgoff + pages <= npages: 0 or -EINVAL. */
@@ -116,19 +223,47 @@ static int mapdrv_mmap_bounds(struct mapdrv_dev *md, unsigned long pgoff,
 	return -EINVAL;
 }
 
+/* MAPDRV_MODE_EAGER: every page of the new VMA, now. */
+static int mapdrv_populate(struct vm_area_struct *vma)
+{
+	return mapdrv_insert_range(vma, vma->vm_pgoff,
+				   vma->vm_pgoff + vma_pages(vma));
+}
+
 /*
  * A private mapping would need copy-on-write of vmalloc pages: both hooks
  * refuse write access, now (EPERM) and later through mprotect() (EACCES,
  * since VM_MAYWRITE is cleared). They test VM_MAYSHARE, not VM_SHARED: the
  * core clears VM_SHARED for a MAP_SHARED mapping of a file opened read-only.
+ * vm_insert_pages() needs VM_MIXEDMAP set before the VMA is live.
  */
 #ifdef MAPDRV_USE_MMAP_PREPARE
+static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
+			    pgoff_t pgoff, const struct file *file,
+			    void **vm_private_data)
+{
+	struct mapdrv_file *mf = *vm_private_data;
+	struct vm_area_struct *vma;
+
+	/*
+	 * The core calls ->mapped once the VMA that ->mmap_prepare described
+	 * exists, with mmap_lock held; ->open is not called for it. The VMA's
+	 * flags are not passed: the trace event shows 0 for them here.
+	 */
+	mapdrv_count_mapping(mf, start, end, pgoff, 0);
+	vma = vma_lookup(current->mm, start);
+	if (!vma || vma->vm_private_data != mf ||
+	    vma->vm_ops != &mapdrv_vm_ops[MAPDRV_MODE_EAGER])
+		return 0;	/* nothing to fill, or not ours: faults will */
+	return mapdrv_populate(vma);
+}
+
 int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 {
-	struct mapdrv_dev *md = mapdrv_from_file(desc->file);
+	struct mapdrv_file *mf = mapdrv_file(desc->file);
 	int ret;
 
-	ret = mapdrv_mmap_bounds(md, desc->pgoff, vma_desc_pages(desc));
+	ret = mapdrv_mmap_bounds(mf->md, desc->pgoff, vma_desc_pages(desc));
 	if (ret)
 		return ret;
 	if (!vma_desc_test(desc, VMA_MAYSHARE_BIT)) {
@@ -137,18 +272,22 @@ int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
 	}
 	vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
-	desc->vm_ops = &mapdrv_vm_ops;
-	desc->private_data = md;
+	mutex_lock(&mf->lock);
+	if (mf->mode != MAPDRV_MODE_FAULT)
+		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
+	desc->vm_ops = &mapdrv_vm_ops[mf->mode];
+	mutex_unlock(&mf->lock);
+	desc->private_data = mf;
 	/* Stateless until ->mapped: the mmap may still fail after this. */
 	return 0;
 }
 #else
 int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct mapdrv_dev *md = mapdrv_from_file(file);
+	struct mapdrv_file *mf = mapdrv_file(file);
 	int ret;
 
-	ret = mapdrv_mmap_bounds(md, vma->vm_pgoff, vma_pages(vma));
+	ret = mapdrv_mmap_bounds(mf->md, vma->vm_pgoff, vma_pages(vma));
 	if (ret)
 		return ret;
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
@@ -157,10 +296,23 @@ int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 		mapdrv_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	mapdrv_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &mapdrv_vm_ops;
-	vma->vm_private_data = md;
-	mapdrv_count_mapping(md, vma->vm_start, vma->vm_end, vma->vm_pgoff,
+	vma->vm_private_data = mf;
+
+	mutex_lock(&mf->lock);
+	if (mf->mode != MAPDRV_MODE_FAULT)
+		mapdrv_vm_flags_set(vma, VM_MIXEDMAP);
+	vma->vm_ops = &mapdrv_vm_ops[mf->mode];
+	if (mf->mode == MAPDRV_MODE_EAGER) {
+		/* On failure the core unmaps what was inserted. */
+		ret = mapdrv_populate(vma);
+		if (ret) {
+			mutex_unlock(&mf->lock);
+			return ret;
+		}
+	}
+	mapdrv_count_mapping(mf, vma->vm_start, vma->vm_end, vma->vm_pgoff,
 			     mapdrv_vma_flags(vma));
+	mutex_unlock(&mf->lock);
 	return 0;
 }
 #endif

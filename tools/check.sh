@@ -17,6 +17,7 @@ make -s -C "$MAPDRV_TOP" tools tests
 
 set +e
 "$MAPDRV_TOP/tools/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
+	-p "${MAPDRV_PARAMS:-}" \
 	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
 	-f "$MAPDRV_TOP/tools/vm/guest-tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'

@@ -39,6 +39,22 @@ static inline __u64 mapdrv_pattern(__u64 seed, __u64 off)
 	return MAPDRV_PATTERN(seed, off);
 }
 
+/*
+ * Mapping modes, chosen per open file with MAPDRV_IOC_SET_MODE before mmap()
+ * (the module parameters mode= and window= give the default):
+ * FAULT:  lazy, one page per fault (the reference design).
+ * AROUND: lazy, each fault maps the aligned window of @window pages around
+ *         the faulting one, in one batch.
+ * EAGER:  every page is mapped at mmap() time.
+ */
+#define MAPDRV_MODE_FAULT	0
+#define MAPDRV_MODE_AROUND	1
+#define MAPDRV_MODE_EAGER	2
+#define MAPDRV_MODE_COUNT	3
+
+#define MAPDRV_WINDOW_DEFAULT	16	/* pages */
+#define MAPDRV_WINDOW_MAX	512	/* pages; a window is a power of two */
+
 /**
  * struct mapdrv_info - what MAPDRV_IOC_INFO returns
  * @abi_version: MAPDRV_ABI_VERSION of the module
@@ -48,6 +64,8 @@ static inline __u64 mapdrv_pattern(__u64 seed, __u64 off)
  * @faults: page faults served by the module since it was loaded
  * @mmap_calls: successful mmap() calls since the module was loaded
  * @live_vmas: VMAs currently mapping the buffer, in every process
+ * @mode: MAPDRV_MODE_* of this open file, for its next mmap()
+ * @window: pages per fault of MAPDRV_MODE_AROUND for this open file
  * @reserved: always zero
  */
 struct mapdrv_info {
@@ -58,7 +76,9 @@ struct mapdrv_info {
 	__u64 faults;
 	__u64 mmap_calls;
 	__u64 live_vmas;
-	__u64 reserved[4];
+	__u32 mode;
+	__u32 window;
+	__u64 reserved[3];
 };
 
 /* struct mapdrv_restamp.flags */
@@ -77,8 +97,25 @@ struct mapdrv_restamp {
 	__u32 reserved;
 };
 
+/**
+ * struct mapdrv_mode - argument of MAPDRV_IOC_SET_MODE
+ * @mode: MAPDRV_MODE_*; another value gives EINVAL
+ * @window: pages per fault for MAPDRV_MODE_AROUND: a power of two from 1 to
+ *	MAPDRV_WINDOW_MAX, or 0 to keep the file's current window; else EINVAL
+ * @reserved: must be zero, else EINVAL
+ *
+ * The mode of a mapping is the one its file had at mmap() time: while the
+ * file has mappings, SET_MODE fails with EBUSY.
+ */
+struct mapdrv_mode {
+	__u32 mode;
+	__u32 window;
+	__u64 reserved;
+};
+
 #define MAPDRV_IOC_MAGIC	0xb7
 #define MAPDRV_IOC_INFO		_IOR(MAPDRV_IOC_MAGIC, 0x00, struct mapdrv_info)
 #define MAPDRV_IOC_RESTAMP	_IOW(MAPDRV_IOC_MAGIC, 0x01, struct mapdrv_restamp)
+#define MAPDRV_IOC_SET_MODE	_IOW(MAPDRV_IOC_MAGIC, 0x02, struct mapdrv_mode)
 
 #endif /* _UAPI_LINUX_MAPDRV_H */
