@@ -24,20 +24,7 @@ set +e
 rc=$?
 set -e
 
-# Count from the TAP itself, binary by binary: a binary that died or lost
-# test cases counts as failed even if it printed no "not ok".
-read -r passed failed skipped < <(awk '
-	/^1\.\.[0-9]+$/ { planned = substr($0, 4) + 0; seen = 0; next }
-	/^ok [0-9]+ .*# SKIP/ { skipped++; seen++; next }
-	/^ok [0-9]+ / { passed++; seen++; next }
-	/^not ok [0-9]+ / { failed++; seen++; next }
-	/^MAPDRV-TEST / {
-		if (seen < planned) failed += planned - seen
-		if ($3 != "exit=0" && bad_before == failed) failed++
-		bad_before = failed; planned = 0; seen = 0
-	}
-	END { printf "%d %d %d\n", passed, failed, skipped }
-' "$out/output.log")
+read -r passed failed skipped < <(tap_counts "$out/output.log")
 
 binaries=$(grep -c '^MAPDRV-TEST ' "$out/output.log" || true)
 case "$rc" in

@@ -12,6 +12,8 @@
 #   6.1   bookworm (default)  built with gcc-12: on the host
 #   6.12  bookworm-backports  built with gcc-12: on the host
 #   sid   sid (also "newest") built with sid's gcc and glibc: in a sid chroot
+#   debug the sanitizer kernel built from linux-source-6.1 (see
+#         tools/debug-kernel/build.sh): on the host
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -22,7 +24,23 @@ case "$kernel" in
 6.1) suite=bookworm chroot= ;;
 6.12) suite=bookworm-backports chroot= ;;
 sid | newest) kernel=sid suite=sid chroot=sid ;;
-*) die "unknown KERNEL '$kernel' (supported: 5.10 6.1 6.12 sid)" ;;
+debug)
+	tree=$("$MAPDRV_TOP/tools/debug-kernel/build.sh")
+	dest=$MAPDRV_BUILD/kernels/debug
+	mkdir -p "$dest"
+	cat >"$dest/kernel.env" <<EOT
+KERNEL=debug
+SUITE=bookworm
+KREL=$(make -s -C "$tree" kernelrelease)
+VMLINUZ=$tree/arch/x86/boot/bzImage
+KDIR=$tree
+BUILD_CHROOT=
+HEADERS_PKG=
+EOT
+	echo "$dest/kernel.env"
+	exit 0
+	;;
+*) die "unknown KERNEL '$kernel' (supported: 5.10 6.1 6.12 sid debug)" ;;
 esac
 
 dest=$MAPDRV_BUILD/kernels/$kernel

@@ -76,3 +76,22 @@ apt_priv_fetch() {
 	(cd "$dest" && apt_priv "$suite" download "$@" >/dev/null) ||
 		die "could not download from $suite: $*"
 }
+
+# tap_counts FILE: "passed failed skipped" over the kselftest TAP in FILE,
+# binary by binary (tools/vm/guest-tests.sh ends each with a line
+# "MAPDRV-TEST <name> exit=<status>"): a binary that died or lost test
+# cases counts as failed even if it printed no "not ok".
+tap_counts() {
+	awk '
+		/^1\.\.[0-9]+$/ { planned = substr($0, 4) + 0; seen = 0; next }
+		/^ok [0-9]+ .*# SKIP/ { skipped++; seen++; next }
+		/^ok [0-9]+ / { passed++; seen++; next }
+		/^not ok [0-9]+ / { failed++; seen++; next }
+		/^MAPDRV-TEST / {
+			if (seen < planned) failed += planned - seen
+			if ($3 != "exit=0" && bad_before == failed) failed++
+			bad_before = failed; planned = 0; seen = 0
+		}
+		END { printf "%d %d %d\n", passed, failed, skipped }
+	' "$1"
+}
