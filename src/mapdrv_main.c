@@ -131,16 +131,47 @@ static ssize_t mapdrv_read(struct file *file, char __user *ubuf, size_t count,
 	return simple_read_from_buffer(ubuf, count, ppos, md->buf, md->size);
 }
 
+/*
+ * Not simple_write_to_buffer(): copy_from_user() zero-fills what it could
+ * not copy, and straight into the buffer that would wipe live bytes behind
+ * a faulting source (a write that returns EFAULT, or short, must change
+ * nothing past what it reports). Copy through a bounce page and keep only
+ * the bytes that arrived.
+ */
 static ssize_t mapdrv_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct mapdrv_dev *md = mapdrv_from_file(file);
+	loff_t pos = *ppos;
+	size_t done = 0;
+	void *bounce;
 
-	if (*ppos < 0)
+	if (pos < 0)
 		return -EINVAL;
-	if (count && *ppos >= md->size)
+	if (!count)
+		return 0;
+	if (pos >= md->size)
 		return -ENOSPC;
-	return simple_write_to_buffer(md->buf, md->size, ppos, ubuf, count);
+	count = min_t(size_t, count, md->size - pos);
+
+	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (done < count) {
+		size_t chunk = min_t(size_t, count - done, PAGE_SIZE);
+		size_t copied = chunk - copy_from_user(bounce, ubuf + done, chunk);
+
+		memcpy(md->buf + pos + done, bounce, copied);
+		done += copied;
+		if (copied < chunk)
+			break;
+		cond_resched();
+	}
+	kfree(bounce);
+	if (!done)
+		return -EFAULT;
+	*ppos = pos + done;
+	return done;
 }
 
 static loff_t mapdrv_llseek(struct file *file, loff_t offset, int whence)

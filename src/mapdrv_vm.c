@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/vmalloc.h>
@@ -167,19 +168,6 @@ static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
 	return mapdrv_fault_done(vmf, mapdrv_page(md, pgoff), VM_FAULT_NOPAGE);
 }
 
-static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf)
-{
-	struct mapdrv_file *mf = vmf->vma->vm_private_data;
-
-	return mapdrv_fault_window(vmf, READ_ONCE(mf->window));
-}
-
-/* Only after MADV_DONTNEED or a racing GUP: mmap() mapped everything. */
-static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf)
-{
-	return mapdrv_fault_window(vmf, MAPDRV_WINDOW_MAX);
-}
-
 #ifdef MAPDRV_USE_MMAP_PREPARE
 static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
 			    pgoff_t pgoff, const struct file *file,
@@ -189,27 +177,60 @@ static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
 #define MAPDRV_VM_MAPPED
 #endif
 
-/* Indexed by MAPDRV_MODE_*. */
-static const struct vm_operations_struct mapdrv_vm_ops[MAPDRV_MODE_COUNT] = {
-	[MAPDRV_MODE_FAULT] = {
-		.open = mapdrv_vm_open,
-		.close = mapdrv_vm_close,
-		.fault = mapdrv_vm_fault,
-		MAPDRV_VM_MAPPED
-	},
-	[MAPDRV_MODE_AROUND] = {
+static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf);
+static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf);
+
+static const struct vm_operations_struct mapdrv_fault_ops = {
+	.open = mapdrv_vm_open,
+	.close = mapdrv_vm_close,
+	.fault = mapdrv_vm_fault,
+	MAPDRV_VM_MAPPED
+};
+
+/*
+ * One table per window size, indexed by its order: a VMA's window is fixed
+ * when it is made, whatever its file's SET_MODE does later.
+ */
+#define MAPDRV_WINDOW_ORDERS	(ilog2(MAPDRV_WINDOW_MAX) + 1)
+static const struct vm_operations_struct mapdrv_around_ops[MAPDRV_WINDOW_ORDERS] = {
+	[0 ... MAPDRV_WINDOW_ORDERS - 1] = {
 		.open = mapdrv_vm_open,
 		.close = mapdrv_vm_close,
 		.fault = mapdrv_vm_fault_around,
 		MAPDRV_VM_MAPPED
 	},
-	[MAPDRV_MODE_EAGER] = {
-		.open = mapdrv_vm_open,
-		.close = mapdrv_vm_close,
-		.fault = mapdrv_vm_fault_eager,
-		MAPDRV_VM_MAPPED
-	},
 };
+
+static const struct vm_operations_struct mapdrv_eager_ops = {
+	.open = mapdrv_vm_open,
+	.close = mapdrv_vm_close,
+	.fault = mapdrv_vm_fault_eager,
+	MAPDRV_VM_MAPPED
+};
+
+static const struct vm_operations_struct *mapdrv_vm_ops(u32 mode, u32 window)
+{
+	switch (mode) {
+	case MAPDRV_MODE_AROUND:
+		return &mapdrv_around_ops[ilog2(window)];
+	case MAPDRV_MODE_EAGER:
+		return &mapdrv_eager_ops;
+	default:
+		return &mapdrv_fault_ops;
+	}
+}
+
+static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf)
+{
+	return mapdrv_fault_window(vmf,
+				   1UL << (vmf->vma->vm_ops - mapdrv_around_ops));
+}
+
+/* Only after MADV_DONTNEED or a racing GUP: mmap() mapped everything. */
+static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf)
+{
+	return mapdrv_fault_window(vmf, MAPDRV_WINDOW_MAX);
+}
 
 /* Overflow-safe form of pgoff + pages <= npages: 0 or -EINVAL. */
 static int mapdrv_mmap_bounds(struct mapdrv_dev *md, unsigned long pgoff,
@@ -253,7 +274,7 @@ static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
 	mapdrv_count_mapping(mf, start, end, pgoff, 0);
 	vma = vma_lookup(current->mm, start);
 	if (!vma || vma->vm_private_data != mf ||
-	    vma->vm_ops != &mapdrv_vm_ops[MAPDRV_MODE_EAGER])
+	    vma->vm_ops != &mapdrv_eager_ops)
 		return 0;	/* nothing to fill, or not ours: faults will */
 	return mapdrv_populate(vma);
 }
@@ -275,7 +296,7 @@ int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 	mutex_lock(&mf->lock);
 	if (mf->mode != MAPDRV_MODE_FAULT)
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
-	desc->vm_ops = &mapdrv_vm_ops[mf->mode];
+	desc->vm_ops = mapdrv_vm_ops(mf->mode, mf->window);
 	mutex_unlock(&mf->lock);
 	desc->private_data = mf;
 	/* Stateless until ->mapped: the mmap may still fail after this. */
@@ -301,8 +322,8 @@ int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 	mutex_lock(&mf->lock);
 	if (mf->mode != MAPDRV_MODE_FAULT)
 		mapdrv_vm_flags_set(vma, VM_MIXEDMAP);
-	vma->vm_ops = &mapdrv_vm_ops[mf->mode];
-	if (mf->mode == MAPDRV_MODE_EAGER) {
+	vma->vm_ops = mapdrv_vm_ops(mf->mode, mf->window);
+	if (vma->vm_ops == &mapdrv_eager_ops) {
 		/* On failure the core unmaps what was inserted. */
 		ret = mapdrv_populate(vma);
 		if (ret) {
