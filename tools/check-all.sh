@@ -18,7 +18,7 @@ rows=()
 total_p=0 total_f=0 total_s=0
 for k in "${kernels[@]}"; do
 	log "==== kernel $k"
-	krel=? hook=? build=FAIL p=0 f=1 s=0
+	krel='?' hook='?' build=FAIL p=0 f=1 s=0
 	if env_file=$("$MAPDRV_TOP/tools/fetch-kernel.sh" "$k") &&
 		ko=$("$MAPDRV_TOP/tools/build-module.sh" "$env_file"); then
 		build=ok

@@ -38,6 +38,7 @@ while read -r lib; do
 done < <(ldd "$(command -v trinity)" | grep -o '/[^ ]*' | sort -u)
 
 # Runs in the guest. Figures go out as "MAPDRV-FIG name value" lines.
+# shellcheck disable=SC2016 # the guest's shell expands it
 guest_script='
 kml=/sys/kernel/debug/kmemleak
 echo clear > $kml			# forget what boot left behind

@@ -14,6 +14,7 @@ kernel=${1:-${KERNEL:-6.1}}
 make -s -C "$MAPDRV_TOP" tools
 
 # Runs in the guest (busybox sh).
+# shellcheck disable=SC2016 # the guest's shell expands it
 guest_script='t=/sys/kernel/tracing
 echo 1 > $t/events/mapdrv/enable
 echo "=== mapdrv-read (the whole buffer, every word checked) ==="

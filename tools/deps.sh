@@ -3,16 +3,23 @@
 #
 # deps.sh [GROUP...]: install the Debian packages mapdrv's build and VM loop
 # need, only those missing. Idempotent; runs apt-get update at most once.
-# Groups: base (default: compilers, QEMU, busybox), lint, matrix (the
-# chroots some kernels are built in).
+# Groups: base (default: compilers, QEMU, busybox), lint (make lint), docs
+# (man pages for make install), dkms (make dkms-check; the kernel headers it
+# builds against are installed by tools/dkms-check.sh), matrix (the chroots
+# some kernels are built in).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 # command:package pairs, by group.
 base="g++:g++ gcc-12:gcc-12 make:make qemu-system-x86_64:qemu-system-x86
 cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg pahole:dwarves"
-lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl"
+lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl
+clang-tidy:clang-tidy help2man:help2man groff:groff-base /sbin/modinfo:kmod
+/usr/include/asm:gcc-multilib"
+docs="help2man:help2man"
+dkms="dkms:dkms /sbin/modinfo:kmod"
 matrix="debootstrap:debootstrap unshare:util-linux"
+debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
 files="/bin/busybox:busybox-static /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring"
 
 want=()
@@ -20,7 +27,11 @@ for group in "${@:-base}"; do
 	case "$group" in
 	base) pairs="$base $files" ;;
 	lint) pairs=$lint ;;
+	docs) pairs=$docs ;;
+	dkms) pairs=$dkms ;;
 	matrix) pairs=$matrix ;;
+	debug) pairs=$debug ;;
+	fuzz) pairs="trinity:trinity" ;;
 	*) die "unknown dependency group '$group'" ;;
 	esac
 	for pair in $pairs; do

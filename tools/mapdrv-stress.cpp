@@ -496,7 +496,7 @@ public:
 
 private:
 	static u64 rotl(u64 x, int k) { return (x << k) | (x >> (64 - k)); }
-	u64 s_[4];
+	u64 s_[4] = {};
 };
 
 /* ------------------------------------------------------------------ */
@@ -2585,7 +2585,8 @@ void worker::op_pwrite()
 	u64 u = r_.below(100);
 	const bool last = id_ + 1 == cfg.workers;
 	int isrc = -1;
-	if (u >= 11 && u < 17 && cfg.no_efault_write) {
+	if ((u >= 11 && u < 17 && cfg.no_efault_write) ||
+	    (u >= 25 && u < 30 && !last)) {
 		u = 50;
 	} else if (u >= 17 && u < 25) {
 		isrc = pick_map([this](const map_obj &m) {
@@ -2593,8 +2594,6 @@ void worker::op_pwrite()
 		});
 		if (isrc < 0)
 			u = 50;
-	} else if (u >= 25 && u < 30 && !last) {
-		u = 50;
 	}
 
 	if (u < 6) {

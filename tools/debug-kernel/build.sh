@@ -16,7 +16,8 @@ debs=$MAPDRV_BUILD/debs/bookworm
 if ! ls "$debs"/linux-source-6.1_*.deb >/dev/null 2>&1; then
 	apt_priv_fetch bookworm "$debs" linux-source-6.1
 fi
-deb=$(ls "$debs"/linux-source-6.1_*.deb | tail -n 1)
+found=("$debs"/linux-source-6.1_*.deb)
+deb=${found[-1]}
 version=$(dpkg-deb -f "$deb" Version)
 key=$version-$(sha256sum "$fragment" | cut -c1-12)
 dir=$MAPDRV_CACHE/debug-kernel/$key

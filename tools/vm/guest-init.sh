@@ -4,6 +4,7 @@
 # /init of mapdrv's test guest: mount the basics, load the module, run the
 # command with its output on ttyS1, check the taint flags, then end the VM
 # through the isa-debug-exit device with the command's status.
+# shellcheck shell=dash # busybox ash; shellcheck checks it as dash
 /bin/busybox --install -s /bin
 export PATH=/root/bin:/bin:/sbin HOME=/root MAPDRV_KO=/lib/modules/mapdrv.ko
 mount -t proc proc /proc
@@ -12,6 +13,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# shellcheck source=/dev/null # written by run.sh into the initramfs
 . /etc/mapdrv-vm.conf
 
 exec >/dev/ttyS1 2>&1

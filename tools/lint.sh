@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint.sh [CHECK...]: mapdrv's lint gates; `make lint` runs them all (after
+# installing what they need and building the tools, man pages and
+# completions) and fails if any finding is left. The checks:
+#   - checkpatch: checkpatch.pl --strict (from Debian's linux-source-6.1) on
+#     the kernel code: Kbuild, src/, the uapi header
+#   - sparse: a fresh copy of the sources built for Debian 12's 6.1 kernel
+#     with C=2 (sparse on every file) and W=1; any warning fails
+#   - w1: tools/build-module.sh, the VM loop's W=1 build (6.1)
+#   - shellcheck: every shell script, and the generated bash completions
+#   - clang-tidy: the C++ tools (tools/**/*.cpp, tools/include), with the
+#     checks of tools/.clang-tidy
+#   - cppcheck: the same, classes warning, performance and portability
+#   - abi: tests/abi_check.c, the uapi header as C11, 32-bit C11 and C++20
+#     (-Wall -Wextra -Werror -pedantic) with static_asserts on every struct
+#     size, field offset and ioctl number
+#   - modinfo: the module's description, author, license, version and a
+#     default for every parameter; each parameter documented in mapdrv(4)
+#     and the modprobe.d example; the versions agree
+#   - cli: each tool's --help and --version; its man page and completion
+#   - man: groff -ww on every man page
+#   - waivers: every inline suppression is listed in lint-waivers.txt, and
+#     every entry there still waives something
+# Findings print as "CHECK: FILE:LINE: ID: message". The waivers, each with
+# its reason, are all in lint-waivers.txt (see its header).
+set -euo pipefail
+case "${1:-}" in -h | --help)
+	# The comment at the top of this file.
+	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0
+	;;
+esac
+. "$(dirname "$0")/lib/common.sh"
+cd "$MAPDRV_TOP"
+
+# Run through make, which knows the version and the tools.
+if [ -z "${MAPDRV_LINT_TOOLS+x}" ]; then
+	exec make -s --no-print-directory lint LINT_CHECKS="$*"
+fi
+version=$MAPDRV_VERSION
+read -r -a tools <<<"$MAPDRV_LINT_TOOLS"
+all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man waivers)
+checks=("$@")
+[ ${#checks[@]} -gt 0 ] || checks=("${all_checks[@]}")
+for c in "${checks[@]}"; do
+	[[ " ${all_checks[*]} " == *" $c "* ]] || die "unknown check '$c' (${all_checks[*]})"
+done
+
+out=$MAPDRV_BUILD/lint
+mkdir -p "$out"
+# The flags the tools are built with (Makefile CXXFLAGS, less code generation).
+cxx_defs=(-Iinclude/uapi -Itools/include "-DMAPDRV_VERSION=\"$version\"")
+cxx_flags=(-std=c++20 "${cxx_defs[@]}")
+mapfile -t cxx_files < <(find tools -name '*.cpp' | sort)
+kernel_files=(Kbuild src/*.c src/*.h include/uapi/linux/mapdrv.h)
+
+# ---- waivers
+waiver_file=lint-waivers.txt
+w_tool=() w_file=() w_id=() w_match=() w_line=()
+declare -A w_used=()
+n=0
+while IFS= read -r line || [ -n "$line" ]; do
+	n=$((n + 1))
+	case "$line" in '' | '#'*) continue ;; esac
+	read -r tool file id match reason <<<"$line"
+	[ -n "${reason:-}" ] || die "$waiver_file:$n: want TOOL FILE ID MATCH REASON"
+	w_tool+=("$tool") w_file+=("$file") w_id+=("$id") w_match+=("$match") w_line+=("$n")
+done <"$waiver_file"
+
+# waived TOOL FILE LINE ID: 0 if an entry of the waiver file excuses it.
+waived() {
+	local tool=$1 file=$2 line=$3 id=$4 text i
+	text=$(sed -n "${line}p" "$file" 2>/dev/null)
+	text=${text#"${text%%[![:space:]]*}"}
+	text=${text%"${text##*[![:space:]]}"}
+	for i in "${!w_tool[@]}"; do
+		if [ "${w_tool[$i]}" != "$tool" ] || [ "${w_file[$i]}" != "$file" ] ||
+			[ "${w_id[$i]}" != "$id" ] || [ "${w_match[$i]}" = inline ]; then
+			continue
+		fi
+		# shellcheck disable=SC2053 # MATCH is a glob
+		if [[ $text == ${w_match[$i]} ]]; then
+			w_used[$i]=1
+			return 0
+		fi
+	done
+	return 1
+}
+
+# report TOOL FINDINGS: FINDINGS has lines "FILE<TAB>LINE<TAB>ID<TAB>MESSAGE".
+# Prints those not waived; fails if there is one. (Not in a pipeline: it
+# marks the waivers it uses.)
+report() {
+	local tool=$1 file line id msg bad=0 waived_n=0
+	while IFS=$'\t' read -r file line id msg; do
+		file=${file#"$MAPDRV_TOP"/}
+		file=${file#./}
+		if waived "$tool" "$file" "$line" "$id"; then
+			waived_n=$((waived_n + 1))
+			continue
+		fi
+		printf '%s: %s:%s: %s: %s\n' "$tool" "$file" "$line" "$id" "$msg"
+		bad=$((bad + 1))
+	done <"$2"
+	[ "$waived_n" -eq 0 ] || log "$tool: $waived_n finding(s) waived in $waiver_file"
+	[ "$bad" -eq 0 ]
+}
+
+# ---- the checks; each returns non-zero on a finding
+
+check_checkpatch() {
+	local cp=$MAPDRV_BUILD/linux-source-6.1/scripts/checkpatch.pl rc=0
+	[ -f "$cp" ] || flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-harness.sh"
+	perl "$cp" --no-tree --strict --terse --show-types --no-summary --color=never \
+		-f "${kernel_files[@]}" >"$out/checkpatch.log" 2>&1 || rc=$?
+	# "file:line: LEVEL:TYPE: message"; anything else is a finding too.
+	sed -E -e 's/^([^:]+):([0-9]+): (ERROR|WARNING|CHECK):([A-Z0-9_]+): (.*)$/\1\t\2\t\4\t\3: \5/' \
+		-e t -e 's/^(.+)$/checkpatch\t0\tUNPARSED\t\1/' "$out/checkpatch.log" >"$out/checkpatch.tsv"
+	report checkpatch "$out/checkpatch.tsv" || return 1
+	# A checkpatch that failed without a finding has crashed.
+	[ "$rc" -eq 0 ] || [ -s "$out/checkpatch.log" ] || { echo "checkpatch: exited $rc"; return 1; }
+}
+
+# Under the VM loop's locks, so that lint and VM runs can overlap.
+kernel_env() {
+	mkdir -p "$MAPDRV_BUILD"
+	flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-kernel.sh" 6.1
+}
+
+check_sparse() {
+	local env dir=$out/sparse rc=0
+	env=$(kernel_env)
+	# shellcheck source=/dev/null
+	KDIR=$(. "$env" && echo "$KDIR")
+	# A fresh copy every time: kbuild would not recompile (nor warn about)
+	# an unchanged file.
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a Kbuild src include "$dir/"
+	# Not silent even under make -s: the CHECK lines show that sparse ran.
+	MAKEFLAGS='' MFLAGS='' make -C "$KDIR" M="$dir" C=2 W=1 modules >"$out/sparse.log" 2>&1 || rc=$?
+	{ grep -E 'warning:|error:|WARNING:' "$out/sparse.log" || true; } |
+		sed -E -e 's/^([^:]+):([0-9]+):([0-9]+:)? (warning|error): (.*)$/\1\t\2\t\4\t\5/' \
+			-e t -e 's/^(.*)$/-\t0\tbuild\t\1/' |
+		sed "s|^$dir/||" >"$out/sparse.tsv"
+	report sparse "$out/sparse.tsv" || return 1
+	[ "$rc" -eq 0 ] || { cat "$out/sparse.log"; echo "sparse: the C=2 W=1 build failed ($rc)"; return 1; }
+	[ -f "$dir/mapdrv.ko" ] || { echo "sparse: no mapdrv.ko built"; return 1; }
+	grep -qE '^ *CHECK .*/src/mapdrv_main\.c$' "$out/sparse.log" || { echo "sparse: sparse did not run"; return 1; }
+}
+
+check_w1() {
+	flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/tools/build-module.sh" "$(kernel_env)" >"$out/w1.log" 2>&1 ||
+		{ cat "$out/w1.log"; return 1; }
+}
+
+shell_scripts() {
+	# *.sh, and any file with a shell #! line, outside build/ and .git/.
+	find . \( -path ./build -o -path ./.git \) -prune -o -type f -print | sort |
+		while read -r f; do
+			case "$f" in
+			*.sh) echo "${f#./}" ;;
+			*) head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*[/ ](ba|da|k)?sh( |$)' && echo "${f#./}" ;;
+			esac
+		done
+	return 0
+}
+
+check_shellcheck() {
+	local scripts=() rc=0
+	mapfile -t scripts < <(shell_scripts)
+	for f in "${tools[@]}"; do
+		scripts+=("build/completion/$(basename "$f")")
+	done
+	shellcheck -x -P SCRIPTDIR -f gcc "${scripts[@]}" >"$out/shellcheck.log" 2>&1 || rc=$?
+	sed -E -e 's/^([^:]+):([0-9]+):[0-9]+: [a-z]+: (.*) \[(SC[0-9]+)\]$/\1\t\2\t\4\t\3/' \
+		-e t -e 's/^(.+)$/shellcheck\t0\tUNPARSED\t\1/' "$out/shellcheck.log" >"$out/shellcheck.tsv"
+	report shellcheck "$out/shellcheck.tsv" || return 1
+	[ "$rc" -eq 0 ] || [ -s "$out/shellcheck.log" ] || { echo "shellcheck: exited $rc"; return 1; }
+	log "shellcheck: ${#scripts[@]} scripts"
+}
+
+check_clang_tidy() {
+	local rc=0 i pids=()
+	# One file a run (clang-tidy 14's analyzer carries va_list state from
+	# one translation unit into the next: a false valist.Uninitialized),
+	# all at once.
+	for i in "${!cxx_files[@]}"; do
+		clang-tidy --quiet "${cxx_files[$i]}" -- "${cxx_flags[@]}" >"$out/clang-tidy.$i.log" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || rc=$?
+	done
+	for i in "${!cxx_files[@]}"; do
+		cat "$out/clang-tidy.$i.log"
+		rm -f "$out/clang-tidy.$i.log"
+	done >"$out/clang-tidy.log"
+	{ grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): ' "$out/clang-tidy.log" || true; } |
+		sed -E 's/^([^:]+):([0-9]+):[0-9]+: (warning|error): (.*) \[([^],]+)[^]]*\]$/\1\t\2\t\5\t\4/' \
+		>"$out/clang-tidy.tsv"
+	report clang-tidy "$out/clang-tidy.tsv" || return 1
+	# A finding (even a waived one) makes it exit 1; a crash is a failure.
+	if grep -q '^Stack dump:' "$out/clang-tidy.log" || { [ "$rc" -ne 0 ] && [ ! -s "$out/clang-tidy.tsv" ]; }; then
+		grep -A3 '^Stack dump:' "$out/clang-tidy.log" || tail -n 20 "$out/clang-tidy.log"
+		echo "clang-tidy: failed ($rc)"
+		return 1
+	fi
+	log "clang-tidy: ${cxx_files[*]}"
+}
+
+check_cppcheck() {
+	local rc=0
+	cppcheck --std=c++20 --language=c++ --enable=warning,performance,portability \
+		--inline-suppr --quiet --error-exitcode=1 \
+		--template=$'{file}\t{line}\t{id}\t{severity}: {message}' \
+		"${cxx_defs[@]}" "${cxx_files[@]}" >"$out/cppcheck.log" 2>&1 || rc=$?
+	report cppcheck "$out/cppcheck.log" || return 1
+	[ "$rc" -eq 0 ] || [ -s "$out/cppcheck.log" ] || { echo "cppcheck: exited $rc"; return 1; }
+}
+
+# abi_compile COMPILER [OPTION...]: tests/abi_check.c with it, warnings fatal.
+abi_compile() {
+	"$@" -Wall -Wextra -Werror -pedantic -Iinclude/uapi -fsyntax-only \
+		tests/abi_check.c >"$out/abi.log" 2>&1 && return 0
+	sed "s/^/abi ($*): /" "$out/abi.log"
+	return 1
+}
+
+check_abi() {
+	local bad=0
+	abi_compile gcc -std=c11 || bad=1
+	abi_compile gcc -std=c11 -m32 || bad=1
+	abi_compile g++ -std=c++20 -x c++ || bad=1
+	return "$bad"
+}
+
+check_modinfo() {
+	local ko=$out/sparse/mapdrv.ko bad=0 f p name params names=() documented=()
+	# The module of the sparse check (fresh, W=1); build it if that did not run.
+	[[ " ${checks[*]} " == *" sparse "* ]] || check_sparse >/dev/null || true
+	[ -f "$ko" ] || { echo "modinfo: no module built (see the sparse check)"; return 1; }
+	for f in description author license version; do
+		[ -n "$(modinfo -F "$f" "$ko")" ] || { echo "modinfo: no $f"; bad=1; }
+	done
+	[ "$(modinfo -F license "$ko")" = GPL ] || { echo "modinfo: license is not GPL"; bad=1; }
+	[ "$(modinfo -F version "$ko")" = "$version" ] ||
+		{ echo "modinfo: version $(modinfo -F version "$ko") is not the Makefile's $version (src/mapdrv.h)"; bad=1; }
+	grep -qx "PACKAGE_VERSION=\"$version\"" dkms.conf ||
+		{ echo "dkms.conf: PACKAGE_VERSION is not the Makefile's $version"; bad=1; }
+	params=$(modinfo -F parm "$ko")
+	[ -n "$params" ] || { echo "modinfo: no parameters"; bad=1; }
+	while IFS= read -r p; do
+		[ -n "$p" ] || continue
+		name=${p%%:*}
+		names+=("$name")
+		case "$p" in
+		*"(default "*) ;;
+		*) echo "modinfo: parameter $name: no \"(default ...)\" in its MODULE_PARM_DESC"; bad=1 ;;
+		esac
+		grep -qE "^#?options mapdrv .*\b$name=" packaging/modprobe.d/mapdrv.conf ||
+			{ echo "packaging/modprobe.d/mapdrv.conf: parameter $name missing from the options line"; bad=1; }
+		grep -qE "^# $name=" packaging/modprobe.d/mapdrv.conf ||
+			{ echo "packaging/modprobe.d/mapdrv.conf: parameter $name not described"; bad=1; }
+		grep -qE "^\.BI $name= " packaging/man/mapdrv.4 ||
+			{ echo "packaging/man/mapdrv.4: parameter $name not described (.BI $name= ...)"; bad=1; }
+	done <<<"$params"
+	# And nothing documented that the module does not have.
+	read -r -a documented <<<"$(sed -n 's/^#\{0,1\}options mapdrv //p' packaging/modprobe.d/mapdrv.conf)"
+	for p in "${documented[@]}"; do
+		[[ " ${names[*]} " == *" ${p%%=*} "* ]] ||
+			{ echo "packaging/modprobe.d/mapdrv.conf: ${p%%=*} is not a parameter of the module"; bad=1; }
+	done
+	return "$bad"
+}
+
+check_cli() {
+	local t name bad=0 v
+	[ ${#tools[@]} -gt 0 ] || { echo "cli: no tools"; return 1; }
+	for t in "${tools[@]}"; do
+		name=$(basename "$t")
+		if ! "$t" --help >"$out/help.txt" 2>&1; then
+			echo "cli: $name --help exits non-zero"
+			bad=1
+		elif ! grep -qi '^usage:' "$out/help.txt"; then
+			echo "cli: $name --help has no \"Usage:\" line"
+			bad=1
+		fi
+		v=$("$t" --version 2>&1 | head -n 1) || { echo "cli: $name --version exits non-zero"; bad=1; }
+		[ "$v" = "$name $version" ] || { echo "cli: $name --version says '$v', not '$name $version'"; bad=1; }
+		[ -s "build/man/$name.1" ] || { echo "cli: no man page build/man/$name.1"; bad=1; }
+		[ -s "build/completion/$name" ] || { echo "cli: no completion build/completion/$name"; bad=1; }
+	done
+	return "$bad"
+}
+
+check_man() {
+	local m bad=0
+	for m in build/man/*.[1-9]; do
+		LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$m" >"$out/groff.log" 2>&1 || true
+		if [ -s "$out/groff.log" ]; then
+			sed "s|^|man: $m: |" "$out/groff.log"
+			bad=1
+		fi
+	done
+	[ -s build/man/mapdrv.4 ] || { echo "man: no build/man/mapdrv.4"; bad=1; }
+	return "$bad"
+}
+
+# Inline suppressions, as "FILE<TAB>LINE<TAB>TOOL<TAB>ID".
+inline_suppressions() {
+	local f
+	for f in $(shell_scripts); do
+		{ grep -nE '^[[:space:]]*#[[:space:]]*shellcheck[[:space:]]+disable=' "$f" || true; } |
+			sed -E "s/^([0-9]+):.*disable=([A-Z0-9,]+).*/\1 \2/" |
+			while read -r line ids; do
+				for id in ${ids//,/ }; do printf '%s\t%s\tshellcheck\t%s\n' "$f" "$line" "$id"; done
+			done
+	done
+	{ grep -rnoE 'NOLINT(NEXTLINE)?(\([^)]*\))?' tools --include='*.cpp' --include='*.hpp' --include='*.h' || true; } |
+		sed -E 's/^([^:]+):([0-9]+):NOLINT(NEXTLINE)?\(?([^)]*)\)?$/\1\t\2\tclang-tidy\t\4/'
+	{ grep -rnoE 'cppcheck-suppress[[:space:]]+[A-Za-z0-9_]+' tools --include='*.cpp' --include='*.hpp' --include='*.h' || true; } |
+		sed -E 's/^([^:]+):([0-9]+):cppcheck-suppress[[:space:]]+(.*)$/\1\t\2\tcppcheck\t\3/'
+}
+
+check_waivers() {
+	local bad=0 file line tool id i found
+	declare -A inline_seen=()
+	while IFS=$'\t' read -r file line tool id; do
+		found=
+		for i in "${!w_tool[@]}"; do
+			if [ "${w_tool[$i]}" = "$tool" ] && [ "${w_file[$i]}" = "$file" ] &&
+				[ "${w_id[$i]}" = "$id" ] && [ "${w_match[$i]}" = inline ]; then
+				found=1
+				inline_seen[$i]=1
+			fi
+		done
+		[ -n "$found" ] || { echo "waivers: $file:$line: inline $tool suppression of '${id:-everything}' is not listed in $waiver_file"; bad=1; }
+	done < <(inline_suppressions)
+	for i in "${!w_tool[@]}"; do
+		[ -e "${w_file[$i]}" ] || { echo "waivers: $waiver_file:${w_line[$i]}: no file ${w_file[$i]}"; bad=1; continue; }
+		if [ "${w_match[$i]}" = inline ]; then
+			[ -n "${inline_seen[$i]:-}" ] ||
+				{ echo "waivers: $waiver_file:${w_line[$i]}: stale: no inline ${w_tool[$i]} ${w_id[$i]} suppression in ${w_file[$i]}"; bad=1; }
+		elif [[ " ${checks[*]} " == *" ${w_tool[$i]} "* ]]; then
+			# Only known when that tool ran in this invocation.
+			[ -n "${w_used[$i]:-}" ] ||
+				{ echo "waivers: $waiver_file:${w_line[$i]}: stale: waives no ${w_tool[$i]} finding any more"; bad=1; }
+		fi
+	done
+	return "$bad"
+}
+
+# ---- run them
+failed=() passed=()
+for c in "${checks[@]}"; do
+	log "lint: $c"
+	if "check_${c//-/_}"; then
+		passed+=("$c")
+	else
+		failed+=("$c")
+	fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "lint: ${#failed[@]} of ${#checks[@]} checks failed: ${failed[*]} (logs in build/lint/)"
+	exit 1
+fi
+echo "lint: ${#passed[@]} checks clean: ${passed[*]}"
