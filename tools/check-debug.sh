@@ -34,7 +34,8 @@ files=(-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin"
 	-f "$MAPDRV_TOP/tools/vm/guest-tests.sh:/root/guest-tests.sh"
 	-f "$(command -v trinity):/bin/trinity")
 while read -r lib; do
-	files+=(-f "$lib:$lib")
+	# /lib64/ld-linux-x86-64.so.2 is a symlink: copy what it points to.
+	files+=(-f "$(readlink -f "$lib"):$lib")
 done < <(ldd "$(command -v trinity)" | grep -o '/[^ ]*' | sort -u)
 
 # Runs in the guest. Figures go out as "MAPDRV-FIG name value" lines.

@@ -15,6 +15,9 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # shellcheck source=/dev/null # written by run.sh into the initramfs
 . /etc/mapdrv-vm.conf
+# Users for tools that drop privileges by name (trinity -X).
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >/etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' >/etc/group
 
 exec >/dev/ttyS1 2>&1
 stty -F /dev/ttyS1 -onlcr 2>/dev/null
