@@ -532,12 +532,14 @@ TEST_F(fops, sysfs_seed_is_the_info_seed_in_hex)
 	EXPECT_STREQ(want, text);
 }
 
+/* In FAULT mode, whatever the module's default: one page, one fault. */
 TEST_F(fops, sysfs_faults_follows_the_info_faults)
 {
 	struct mapdrv_info before, after;
 	uint64_t v0 = 0, v1 = 0;
 	uint8_t *p;
 
+	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_FAULT, 0);
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
 			    MAP_SHARED);
 	before = mapdrv_must_info(_metadata, self->fd);
@@ -567,6 +569,25 @@ TEST_F(fops, sysfs_mappings_follows_the_info_live_vmas)
 	EXPECT_EQ(before.live_vmas, v0);
 	EXPECT_EQ(mapped.live_vmas, v1);
 	EXPECT_EQ(v0 + 1, v1);
+}
+
+TEST_F(fops, sysfs_mode_is_the_name_of_a_mode)
+{
+	char text[64];
+
+	ASSERT_LT(0, mapdrv_sysfs_read("mode", text, sizeof(text)));
+	EXPECT_LE(0, mapdrv_mode_of_name(text)) TH_LOG("mode: \"%s\"", text);
+}
+
+TEST_F(fops, sysfs_window_is_a_power_of_two_up_to_512)
+{
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, mapdrv_sysfs_u64("window", false, &v));
+	EXPECT_NE(0ULL, v);
+	EXPECT_EQ(0ULL, v & (v - 1))
+		TH_LOG("window %llu", (unsigned long long)v);
+	EXPECT_GE((uint64_t)MAPDRV_WINDOW_MAX, v);
 }
 
 TEST_F(fops, device_node_is_a_root_only_char_device)
@@ -632,7 +653,7 @@ FIXTURE_VARIANT_ADD(ioctl_unknown, unused_nr_0x7f) {
 };
 
 FIXTURE_VARIANT_ADD(ioctl_unknown, next_free_nr) {
-	.cmd = _IOR(MAPDRV_IOC_MAGIC, 0x02, struct mapdrv_info),
+	.cmd = _IOW(MAPDRV_IOC_MAGIC, 0x03, struct mapdrv_mode),
 };
 
 FIXTURE_VARIANT_ADD(ioctl_unknown, info_nr_with_a_u32_size) {
@@ -645,6 +666,18 @@ FIXTURE_VARIANT_ADD(ioctl_unknown, info_nr_as_a_write) {
 
 FIXTURE_VARIANT_ADD(ioctl_unknown, restamp_nr_with_a_u64_size) {
 	.cmd = _IOW(MAPDRV_IOC_MAGIC, 0x01, __u64),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, set_mode_nr_with_the_size_of_info) {
+	.cmd = _IOR(MAPDRV_IOC_MAGIC, 0x02, struct mapdrv_info),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, set_mode_nr_as_a_read) {
+	.cmd = _IOR(MAPDRV_IOC_MAGIC, 0x02, struct mapdrv_mode),
+};
+
+FIXTURE_VARIANT_ADD(ioctl_unknown, set_mode_nr_with_a_u32_size) {
+	.cmd = _IOW(MAPDRV_IOC_MAGIC, 0x02, __u32),
 };
 
 FIXTURE_VARIANT_ADD(ioctl_unknown, info_nr_of_another_magic) {

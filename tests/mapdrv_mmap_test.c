@@ -3,6 +3,12 @@
  * mmap() of /dev/mapdrv: the bounds, lazy faults, shared writes, read-only
  * private mappings, mremap, the VMA count and faults from several threads.
  *
+ * Every fixture runs in every mapping mode (MAPDRV_FOR_EACH_TEST_MODE: a
+ * fixture variant each), set with SET_MODE on every descriptor the tests
+ * map. What the modes change, which pages are resident and how many faults
+ * the driver serves, is checked against the model of mapdrv_test_util.h;
+ * everything else must hold the same in every mode.
+ *
  * The harness runs every test in a process of its own, one after another,
  * and nothing else uses the device meanwhile: the module's counters move
  * only because of what the test does, so the tests compare them before and
@@ -22,13 +28,20 @@ static uint64_t not_pattern(uint64_t seed, uint64_t off)
 }
 
 FIXTURE(mmap) {
-	int fd;			/* O_RDWR */
+	int fd;			/* O_RDWR, in the variant's mode */
 	size_t page;
 	size_t npages;		/* of the buffer */
 	uint64_t size;
 	uint64_t seed;		/* the teardown restamps with it */
+	uint32_t mode, window;	/* of self->fd, as INFO reports them */
 	bool dirty;		/* the test wrote to the buffer */
 };
+
+FIXTURE_VARIANT(mmap) {
+	uint32_t mode, window;	/* for SET_MODE */
+};
+
+MAPDRV_MODE_VARIANTS(mmap)
 
 FIXTURE_SETUP(mmap)
 {
@@ -39,12 +52,15 @@ FIXTURE_SETUP(mmap)
 	self->fd = mapdrv_open(O_RDWR);
 	ASSERT_LE(0, self->fd)
 		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_info(_metadata, self->fd);
+	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
+				    variant->window);
 	ASSERT_NE(0ULL, info.size);
 	ASSERT_EQ(0ULL, info.size % self->page);
 	self->size = info.size;
 	self->seed = info.seed;
 	self->npages = info.size / self->page;
+	self->mode = info.mode;
+	self->window = info.window;
 }
 
 FIXTURE_TEARDOWN(mmap)
@@ -53,6 +69,14 @@ FIXTURE_TEARDOWN(mmap)
 		EXPECT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED,
 					    self->seed));
 	close(self->fd);
+}
+
+/* Another descriptor of the device, in the variant's mode. */
+static int open_in_mode(struct __test_metadata *_metadata,
+			const FIXTURE_VARIANT(mmap) *variant, int flags)
+{
+	return mapdrv_must_open_mode(_metadata, flags, variant->mode,
+				     variant->window);
 }
 
 /* Pages the fault tests touch: enough to matter, few enough to be quick. */
@@ -72,10 +96,9 @@ TEST_F(mmap, whole_buffer_shows_the_pattern)
 
 TEST_F(mmap, shared_mapping_of_a_read_only_fd_shows_the_pattern)
 {
-	int fd = mapdrv_open(O_RDONLY);
+	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	ASSERT_LE(0, fd);
 	p = mapdrv_must_map(_metadata, fd, 0, self->size, PROT_READ,
 			    MAP_SHARED);
 	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
@@ -85,10 +108,9 @@ TEST_F(mmap, shared_mapping_of_a_read_only_fd_shows_the_pattern)
 
 TEST_F(mmap, mapping_outlives_its_fd)
 {
-	int fd = mapdrv_open(O_RDONLY);
+	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	ASSERT_LE(0, fd);
 	p = mapdrv_must_map(_metadata, fd, 0, self->size, PROT_READ,
 			    MAP_SHARED);
 	ASSERT_EQ(0, close(fd));
@@ -122,10 +144,9 @@ TEST_F(mmap, private_writable_mapping_is_eperm)
  */
 TEST_F(mmap, private_writable_mapping_of_a_read_only_fd_is_eperm)
 {
-	int fd = mapdrv_open(O_RDONLY);
+	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	ASSERT_LE(0, fd);
 	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_EQ(MAP_FAILED, p)
 		munmap(p, self->page);
@@ -150,10 +171,9 @@ TEST_F(mmap, private_mapping_cannot_be_made_writable_by_mprotect)
 /* EACCES from the kernel's mmap(): the fd is not open for writing. */
 TEST_F(mmap, shared_writable_mapping_of_a_read_only_fd_is_eacces)
 {
-	int fd = mapdrv_open(O_RDONLY);
+	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	ASSERT_LE(0, fd);
 	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_EQ(MAP_FAILED, p)
 		munmap(p, self->page);
@@ -167,10 +187,9 @@ TEST_F(mmap, shared_writable_mapping_of_a_read_only_fd_is_eacces)
  */
 TEST_F(mmap, shared_mapping_of_a_read_only_fd_cannot_be_made_writable)
 {
-	int fd = mapdrv_open(O_RDONLY);
+	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	ASSERT_LE(0, fd);
 	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
 			    MAP_SHARED);
 	EXPECT_EQ(-1, mprotect(p, self->page, PROT_READ | PROT_WRITE));
@@ -268,38 +287,43 @@ TEST_F(mmap, mremap_moving_keeps_the_data_and_the_vma_count)
 	munmap(q, 2 * self->page);
 }
 
-TEST_F(mmap, untouched_pages_are_not_resident)
+/* Lazy modes map nothing at mmap() time; EAGER maps every page. */
+TEST_F(mmap, untouched_pages_are_resident_only_in_eager_mode)
 {
+	long want = self->mode == MAPDRV_MODE_EAGER ? (long)self->npages : 0;
 	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
 				  PROT_READ, MAP_SHARED);
 
-	EXPECT_EQ(0, mapdrv_resident_pages(p, self->npages, NULL));
+	EXPECT_EQ(want, mapdrv_resident_pages(p, self->npages, NULL));
 	munmap(p, self->size);
 }
 
-TEST_F(mmap, touching_a_page_makes_only_that_page_resident)
+/* Its window: the page alone in FAULT mode; in EAGER mode, everything. */
+TEST_F(mmap, touching_a_page_makes_exactly_its_window_resident)
 {
-	size_t n = self->npages, touched = n / 2, i;
-	unsigned char *vec = calloc(n, 1);
+	size_t n = self->npages, touched = n / 2 + 3 < n ? n / 2 + 3 : n - 1;
+	struct mapdrv_model m;
 	uint8_t *p;
 
-	ASSERT_NE(NULL, vec);
+	mapdrv_must_model(_metadata, &m, self->mode, self->window, 0, n);
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
 			    MAP_SHARED);
 	mapdrv_touch(p + touched * self->page);
-	ASSERT_EQ(1, mapdrv_resident_pages(p, n, vec));
-	for (i = 0; i < n; i++)
-		EXPECT_EQ(i == touched, vec[i] & 1) TH_LOG("page %zu", i);
+	mapdrv_model_touch(&m, touched);
+	mapdrv_expect_resident(_metadata, p, &m);
 	munmap(p, self->size);
-	free(vec);
+	mapdrv_model_free(&m);
 }
 
-TEST_F(mmap, first_touch_of_each_page_is_one_fault)
+/* One fault per page in FAULT mode, per window in AROUND, none in EAGER. */
+TEST_F(mmap, first_touch_of_each_window_is_one_fault)
 {
-	size_t n = some_pages(self->npages), touched = 0, i;
+	size_t n = some_pages(self->npages), i;
 	struct mapdrv_info before, after;
+	struct mapdrv_model m;
 	uint8_t *p;
 
+	mapdrv_must_model(_metadata, &m, self->mode, self->window, 0, n);
 	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
 			    MAP_SHARED);
 	before = mapdrv_must_info(_metadata, self->fd);
@@ -309,11 +333,13 @@ TEST_F(mmap, first_touch_of_each_page_is_one_fault)
 			continue;
 		mapdrv_touch(p + i * self->page);
 		mapdrv_touch(p + (i + 1) * self->page - 8);
-		touched++;
+		mapdrv_model_touch(&m, i);
 	}
 	after = mapdrv_must_info(_metadata, self->fd);
-	EXPECT_EQ(touched, after.faults - before.faults);
+	EXPECT_EQ(m.faults, after.faults - before.faults);
+	mapdrv_expect_resident(_metadata, p, &m);
 	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
 }
 
 TEST_F(mmap, touching_a_page_again_does_not_fault)
@@ -553,32 +579,6 @@ TEST_F(mmap, both_parts_of_a_split_mapping_still_read_the_pattern)
 	munmap(p + 2 * self->page, self->page);
 }
 
-/*
- * Fork a child that holds the parent's mappings until @go, after telling
- * @ready it runs; returns its pid.
- */
-static pid_t fork_holder(struct __test_metadata *_metadata, int ready[2],
-			 int go[2])
-{
-	pid_t pid;
-
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(ready[0]);
-		close(go[1]);
-		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
-			_exit(2);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(go[0]);
-	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
-	return pid;
-}
-
 TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
 {
 	struct mapdrv_info before, forked;
@@ -593,7 +593,7 @@ TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
 	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
 			    PROT_READ, MAP_SHARED);
 	before = mapdrv_must_info(_metadata, self->fd);
-	pid = fork_holder(_metadata, ready, go);
+	pid = mapdrv_fork_holder(_metadata, ready, go);
 	forked = mapdrv_must_info(_metadata, self->fd);
 	mapdrv_pipe_put(go[1]);
 	EXPECT_EQ(0, mapdrv_wait_child(pid));
@@ -616,7 +616,7 @@ TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
 	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
 			    PROT_READ, MAP_SHARED);
 	before = mapdrv_must_info(_metadata, self->fd);
-	pid = fork_holder(_metadata, ready, go);
+	pid = mapdrv_fork_holder(_metadata, ready, go);
 	mapdrv_pipe_put(go[1]);
 	ASSERT_EQ(0, mapdrv_wait_child(pid));
 	after = mapdrv_must_info(_metadata, self->fd);
@@ -626,14 +626,16 @@ TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
 }
 
 /*
- * mmap() bounds, one case per variant. Offset and length are
+ * mmap() bounds, one case per variant, each in every mode (first_page_fault,
+ * first_page_around_1, ...: RANGE_CASE). Offset and length are
  * sizes * (buffer size) + pages * (page size) + bytes, modulo 2^64, so that
  * the cases fit any buffer size. The checks that come from the kernel
  * rather than from the driver are marked so; see do_mmap(), file_mmap_ok()
  * and get_unmapped_area() in mm/mmap.c, and the arch's sys_mmap().
  */
 FIXTURE(mmap_range) {
-	int fd;
+	int fd;			/* O_RDONLY, in the variant's mode */
+	uint32_t mode;
 	size_t page;
 	uint64_t size, seed;
 	uint64_t off, len;
@@ -647,96 +649,86 @@ FIXTURE_VARIANT(mmap_range) {
 	int err;		/* 0: the mmap must work */
 	int err_alt;		/* another acceptable errno, or 0 */
 	size_t min_pages;	/* the case needs a buffer this large */
+	uint32_t mode, window;	/* for SET_MODE */
 };
 
-FIXTURE_VARIANT_ADD(mmap_range, first_page) {
-	.len_pages = 1,
-};
+#define RANGE_IN_MODE(mode_name, m, w, name, ...)			\
+	FIXTURE_VARIANT_ADD(mmap_range, name##_##mode_name) {		\
+		.mode = m, .window = w, __VA_ARGS__			\
+	};
+#define RANGE_CASE(name, ...)						\
+	MAPDRV_FOR_EACH_TEST_MODE(RANGE_IN_MODE, name, __VA_ARGS__)
 
-FIXTURE_VARIANT_ADD(mmap_range, last_page) {
-	.off_sizes = 1, .off_pages = -1, .len_pages = 1,
-};
+RANGE_CASE(first_page,
+	   .len_pages = 1)
 
-FIXTURE_VARIANT_ADD(mmap_range, exactly_the_whole_buffer) {
-	.len_sizes = 1,
-};
+RANGE_CASE(last_page,
+	   .off_sizes = 1, .off_pages = -1, .len_pages = 1)
 
-FIXTURE_VARIANT_ADD(mmap_range, all_but_the_first_page) {
-	.off_pages = 1, .len_sizes = 1, .len_pages = -1, .min_pages = 2,
-};
+RANGE_CASE(exactly_the_whole_buffer,
+	   .len_sizes = 1)
+
+RANGE_CASE(all_but_the_first_page,
+	   .off_pages = 1, .len_sizes = 1, .len_pages = -1, .min_pages = 2)
 
 /* The kernel rounds the length up to whole pages: two pages here... */
-FIXTURE_VARIANT_ADD(mmap_range, a_page_and_a_byte) {
-	.len_pages = 1, .len_bytes = 1, .min_pages = 2,
-};
+RANGE_CASE(a_page_and_a_byte,
+	   .len_pages = 1, .len_bytes = 1, .min_pages = 2)
 
 /* ... and the whole buffer here. */
-FIXTURE_VARIANT_ADD(mmap_range, the_whole_buffer_but_a_byte) {
-	.len_sizes = 1, .len_bytes = -1ULL,
-};
+RANGE_CASE(the_whole_buffer_but_a_byte,
+	   .len_sizes = 1, .len_bytes = -1ULL)
 
-FIXTURE_VARIANT_ADD(mmap_range, one_page_more_than_the_buffer) {
-	.len_sizes = 1, .len_pages = 1, .err = EINVAL,
-};
+RANGE_CASE(one_page_more_than_the_buffer,
+	   .len_sizes = 1, .len_pages = 1, .err = EINVAL)
 
-FIXTURE_VARIANT_ADD(mmap_range, last_page_and_one_past_the_end) {
-	.off_sizes = 1, .off_pages = -1, .len_pages = 2, .err = EINVAL,
-};
+RANGE_CASE(last_page_and_one_past_the_end,
+	   .off_sizes = 1, .off_pages = -1, .len_pages = 2, .err = EINVAL)
 
 /* Rounded up to two pages, which go past the end. */
-FIXTURE_VARIANT_ADD(mmap_range, last_page_and_a_byte) {
-	.off_sizes = 1, .off_pages = -1, .len_pages = 1, .len_bytes = 1,
-	.err = EINVAL,
-};
+RANGE_CASE(last_page_and_a_byte,
+	   .off_sizes = 1, .off_pages = -1, .len_pages = 1, .len_bytes = 1,
+	   .err = EINVAL)
 
-FIXTURE_VARIANT_ADD(mmap_range, offset_equal_to_the_size) {
-	.off_sizes = 1, .len_pages = 1, .err = EINVAL,
-};
+RANGE_CASE(offset_equal_to_the_size,
+	   .off_sizes = 1, .len_pages = 1, .err = EINVAL)
 
-FIXTURE_VARIANT_ADD(mmap_range, offset_a_page_past_the_end) {
-	.off_sizes = 1, .off_pages = 1, .len_pages = 1, .err = EINVAL,
-};
+RANGE_CASE(offset_a_page_past_the_end,
+	   .off_sizes = 1, .off_pages = 1, .len_pages = 1, .err = EINVAL)
 
 /* Negative as a loff_t: catches a signed bounds check. */
-FIXTURE_VARIANT_ADD(mmap_range, offset_2_pow_63) {
-	.off_bytes = 1ULL << 63, .len_pages = 1, .err = EINVAL,
-};
+RANGE_CASE(offset_2_pow_63,
+	   .off_bytes = 1ULL << 63, .len_pages = 1, .err = EINVAL)
 
 /*
  * The highest offset the kernel lets through to the driver for one page
  * (file_mmap_ok() caps offset + length at ULONG_MAX for a char device).
  */
-FIXTURE_VARIANT_ADD(mmap_range, offset_two_pages_below_2_pow_64) {
-	.off_pages = -2, .len_pages = 1, .err = EINVAL,
-};
+RANGE_CASE(offset_two_pages_below_2_pow_64,
+	   .off_pages = -2, .len_pages = 1, .err = EINVAL)
 
 /*
  * offset + length wraps past 2^64: the kernel refuses it itself with
  * EOVERFLOW (file_mmap_ok(), since 4.16); EINVAL if the driver got it.
  */
-FIXTURE_VARIANT_ADD(mmap_range, offset_plus_length_wrapping_past_2_pow_64) {
-	.off_pages = -1, .len_pages = 2, .err = EOVERFLOW, .err_alt = EINVAL,
-};
+RANGE_CASE(offset_plus_length_wrapping_past_2_pow_64,
+	   .off_pages = -1, .len_pages = 2, .err = EOVERFLOW, .err_alt = EINVAL)
 
 /* Fits the address space, so it is the driver that must refuse it. */
-FIXTURE_VARIANT_ADD(mmap_range, length_of_1_tib) {
-	.len_bytes = 1ULL << 40, .err = EINVAL,
-};
+RANGE_CASE(length_of_1_tib,
+	   .len_bytes = 1ULL << 40, .err = EINVAL)
 
 /* Longer than TASK_SIZE: ENOMEM from get_unmapped_area(), the kernel's. */
-FIXTURE_VARIANT_ADD(mmap_range, offset_and_length_of_2_pow_63) {
-	.off_bytes = 1ULL << 63, .len_bytes = 1ULL << 63, .err = ENOMEM,
-};
+RANGE_CASE(offset_and_length_of_2_pow_63,
+	   .off_bytes = 1ULL << 63, .len_bytes = 1ULL << 63, .err = ENOMEM)
 
 /* EINVAL from the arch's mmap syscall, before the driver. */
-FIXTURE_VARIANT_ADD(mmap_range, unaligned_offset) {
-	.off_bytes = 8, .len_pages = 1, .err = EINVAL,
-};
+RANGE_CASE(unaligned_offset,
+	   .off_bytes = 8, .len_pages = 1, .err = EINVAL)
 
 /* EINVAL from do_mmap(), before the driver. */
-FIXTURE_VARIANT_ADD(mmap_range, zero_length) {
-	.err = EINVAL,
-};
+RANGE_CASE(zero_length,
+	   .err = EINVAL)
 
 FIXTURE_SETUP(mmap_range)
 {
@@ -747,7 +739,9 @@ FIXTURE_SETUP(mmap_range)
 	self->fd = mapdrv_open(O_RDONLY);
 	ASSERT_LE(0, self->fd)
 		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_info(_metadata, self->fd);
+	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
+				    variant->window);
+	self->mode = info.mode;
 	self->size = info.size;
 	self->seed = info.seed;
 	if (self->size < variant->min_pages * self->page)
@@ -793,6 +787,10 @@ TEST_F(mmap_range, mmap_works_or_fails_as_the_bounds_say)
 		       (unsigned long long)self->len, strerror(err));
 	/* the variant's own sanity */
 	ASSERT_LE(self->off + mapped, self->size);
+	/* mapped at once in EAGER mode only; the pattern check touches all */
+	EXPECT_EQ(self->mode == MAPDRV_MODE_EAGER ?
+		  (long)(mapped / self->page) : 0,
+		  mapdrv_resident_pages(p, mapped / self->page, NULL));
 	EXPECT_EQ(-1, mapdrv_check_pattern(p, mapped, self->off, self->seed));
 	munmap(p, mapped);
 }
@@ -818,35 +816,39 @@ TEST_F(mmap_range, only_a_successful_mmap_counts)
 }
 
 /*
- * Several threads fault pages of one mapping at once. Two threads faulting
- * the same page may both reach the driver's .fault (the loser's page is
- * dropped), so the fault counter rises by at least the number of distinct
- * pages and at most the number of page touches.
+ * Several threads fault pages of one mapping at once, in every mode. Two
+ * threads faulting the same page may both reach the driver's fault handler
+ * (in FAULT mode the loser's page is dropped, in the others its inserts
+ * find the pages there), so the fault counter rises by at least the faults
+ * that one thread touching all the pages would cost (the windows touched)
+ * and at most the sum of what each thread alone would.
  */
 #define NR_THREADS	4
 #define PAGES_PER_THREAD 256
 
 FIXTURE(mmap_threads) {
-	int fd;
+	int fd;			/* O_RDONLY, in the variant's mode */
 	size_t page, per_thread;
 	uint64_t size, seed;
+	uint32_t mode, window;
 };
 
 FIXTURE_VARIANT(mmap_threads) {
 	bool disjoint;		/* thread t takes its own pages */
 	bool opposite;		/* odd threads go from the last page down */
+	uint32_t mode, window;	/* for SET_MODE */
 };
 
-FIXTURE_VARIANT_ADD(mmap_threads, same_pages_same_order) {
-};
+#define THREADS_IN_MODE(mode_name, m, w, name, ...)			\
+	FIXTURE_VARIANT_ADD(mmap_threads, name##_##mode_name) {		\
+		.mode = m, .window = w, __VA_ARGS__			\
+	};
 
-FIXTURE_VARIANT_ADD(mmap_threads, same_pages_opposite_orders) {
-	.opposite = true,
-};
-
-FIXTURE_VARIANT_ADD(mmap_threads, disjoint_pages) {
-	.disjoint = true,
-};
+MAPDRV_FOR_EACH_TEST_MODE(THREADS_IN_MODE, same_pages_same_order)
+MAPDRV_FOR_EACH_TEST_MODE(THREADS_IN_MODE, same_pages_opposite_orders,
+			  .opposite = true)
+MAPDRV_FOR_EACH_TEST_MODE(THREADS_IN_MODE, disjoint_pages,
+			  .disjoint = true)
 
 struct toucher {
 	pthread_t tid;
@@ -878,8 +880,8 @@ static void *toucher_run(void *arg)
 struct touch_result {
 	int64_t bad[NR_THREADS];
 	uint64_t faults;	/* the counter's rise */
-	size_t pages;		/* distinct pages touched */
-	size_t touches;		/* pages touched, summed over threads */
+	uint64_t min_faults;	/* one thread touching every page */
+	uint64_t max_faults;	/* the sum of each thread alone */
 };
 
 /*
@@ -896,9 +898,26 @@ static void touch_from_threads(struct __test_metadata *_metadata, int fd,
 	size_t span = disjoint ? NR_THREADS * per_thread : per_thread;
 	struct toucher t[NR_THREADS];
 	struct mapdrv_info before, after;
+	struct mapdrv_model m;
 	pthread_barrier_t start;
 	uint8_t *p;
 	int i;
+
+	/* the model does not care for the order: a window faults once */
+	before = mapdrv_must_info(_metadata, fd);
+	mapdrv_must_model(_metadata, &m, before.mode, before.window, 0, span);
+	mapdrv_model_touch_range(&m, 0, span);
+	res->min_faults = m.faults;
+	mapdrv_model_free(&m);
+	res->max_faults = 0;
+	for (i = 0; i < NR_THREADS; i++) {
+		mapdrv_must_model(_metadata, &m, before.mode, before.window, 0,
+				  span);
+		mapdrv_model_touch_range(&m, disjoint ? i * per_thread : 0,
+					 per_thread);
+		res->max_faults += m.faults;
+		mapdrv_model_free(&m);
+	}
 
 	p = mapdrv_must_map(_metadata, fd, 0, span * page, PROT_READ,
 			    MAP_SHARED);
@@ -922,8 +941,6 @@ static void touch_from_threads(struct __test_metadata *_metadata, int fd,
 	pthread_barrier_destroy(&start);
 	munmap(p, span * page);
 	res->faults = after.faults - before.faults;
-	res->pages = span;
-	res->touches = NR_THREADS * per_thread;
 }
 
 FIXTURE_SETUP(mmap_threads)
@@ -936,9 +953,12 @@ FIXTURE_SETUP(mmap_threads)
 	self->fd = mapdrv_open(O_RDONLY);
 	ASSERT_LE(0, self->fd)
 		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_info(_metadata, self->fd);
+	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
+				    variant->window);
 	self->size = info.size;
 	self->seed = info.seed;
+	self->mode = info.mode;
+	self->window = info.window;
 	npages = info.size / self->page;
 	self->per_thread = variant->disjoint ? npages / NR_THREADS : npages;
 	if (self->per_thread > PAGES_PER_THREAD)
@@ -963,14 +983,19 @@ TEST_F(mmap_threads, every_thread_reads_the_pattern)
 		EXPECT_EQ(-1, res.bad[i]) TH_LOG("thread %d", i);
 }
 
-TEST_F(mmap_threads, faults_are_between_pages_and_touches)
+/* In FAULT mode: between the pages and the page touches; EAGER: none. */
+TEST_F(mmap_threads, faults_are_between_windows_and_windows_per_thread)
 {
 	struct touch_result res;
 
 	touch_from_threads(_metadata, self->fd, self->seed, self->per_thread,
 			   variant->disjoint, variant->opposite, &res);
-	EXPECT_LE(res.pages, res.faults);
-	EXPECT_GE(res.touches, res.faults);
+	EXPECT_LE(res.min_faults, res.faults)
+		TH_LOG("%s mode, window %u", mapdrv_mode_name(self->mode),
+		       self->window);
+	EXPECT_GE(res.max_faults, res.faults)
+		TH_LOG("%s mode, window %u", mapdrv_mode_name(self->mode),
+		       self->window);
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading and unloading mapdrv.ko: who keeps it loaded, its parameters,
- * the refusal of bad sizes and leaks over load/unload cycles.
+ * Loading and unloading mapdrv.ko: who keeps it loaded (in every mapping
+ * mode), its parameters, the refusal of bad sizes, modes and windows, and
+ * leaks over load/unload cycles.
  *
  * The module comes from $MAPDRV_KO (finit_module); without it every test
  * skips. The tests run one after another, each in a process of its own,
@@ -231,6 +232,22 @@ TEST_F(module, default_load_has_the_default_size_and_seed_zero)
 	EXPECT_EQ(0ULL, info.seed);
 }
 
+TEST_F(module, default_load_has_fault_mode_and_a_16_page_window)
+{
+	uint32_t mode = UINT32_MAX, window = 0;
+	struct mapdrv_info info;
+
+	ASSERT_EQ(0, mapdrv_unload());
+	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ASSERT_EQ(0, mapdrv_sysfs_mode(&mode, &window));
+	ASSERT_EQ(0, mapdrv_info(&info));
+	EXPECT_EQ((uint32_t)MAPDRV_MODE_FAULT, mode);
+	EXPECT_EQ((uint32_t)MAPDRV_WINDOW_DEFAULT, window);
+	EXPECT_EQ((uint32_t)MAPDRV_MODE_FAULT, info.mode);
+	EXPECT_EQ((uint32_t)MAPDRV_WINDOW_DEFAULT, info.window);
+}
+
 TEST_F(module, fresh_load_has_zeroed_counters)
 {
 	struct mapdrv_info info;
@@ -313,26 +330,156 @@ TEST_F_TIMEOUT(module, load_unload_cycles_do_not_leak_vmalloc, 300)
 }
 
 /*
- * A size of 0 or above MAPDRV_SIZE_MAX: the module's init fails with
- * EINVAL and says why in the kernel log.
+ * A mapping pins the module in every mapping mode: the pages it maps at
+ * once (AROUND, EAGER, and what fork() copies then) as much as the lazy
+ * ones.
  */
-FIXTURE(bad_size) {
+FIXTURE(module_mapped) {
+	struct module_env env;
+	size_t page;
+	size_t len;		/* the tests map so much from offset 0 */
+};
+
+FIXTURE_VARIANT(module_mapped) {
+	uint32_t mode, window;	/* for SET_MODE */
+};
+
+MAPDRV_MODE_VARIANTS(module_mapped)
+
+/* Pages the tests map, if the buffer has them. */
+#define MAPPED_PAGES	4
+
+FIXTURE_SETUP(module_mapped)
+{
+	struct mapdrv_info info;
+
+	module_env_setup(_metadata, &self->env);
+	self->page = mapdrv_page_size();
+	ASSERT_EQ(0, mapdrv_info(&info));
+	self->len = info.size < MAPPED_PAGES * self->page ?
+		    info.size : MAPPED_PAGES * self->page;
+}
+
+FIXTURE_TEARDOWN(module_mapped)
+{
+	module_env_restore(_metadata, &self->env, false);
+}
+
+TEST_F(module_mapped, delete_module_is_refused_while_a_mapping_outlives_its_fd)
+{
+	int fd, ret;
+	uint8_t *p;
+
+	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
+				   variant->window);
+	p = mapdrv_must_map(_metadata, fd, 0, self->len, PROT_READ, MAP_SHARED);
+	mapdrv_touch(p);
+	ASSERT_EQ(0, close(fd));
+	ret = mapdrv_unload();
+	/* the mapping of an unloaded module must not be touched again */
+	ASSERT_EQ(-EWOULDBLOCK, ret);
+	EXPECT_TRUE(mapdrv_module_loaded());
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->len, 0,
+					   self->env.seed));
+	munmap(p, self->len);
+}
+
+TEST_F(module_mapped, delete_module_is_refused_while_a_child_holds_a_mapping)
+{
+	int fd, ready[2], go[2], ret;
+	uint8_t *p;
+	pid_t pid;
+
+	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
+				   variant->window);
+	p = mapdrv_must_map(_metadata, fd, 0, self->len, PROT_READ, MAP_SHARED);
+	mapdrv_touch(p);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* keep the inherited mapping, close the inherited fd */
+		close(fd);
+		close(ready[0]);
+		close(go[1]);
+		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
+			_exit(2);
+		_exit(mapdrv_check_pattern(p, self->len, 0,
+					   self->env.seed) == -1 ? 0 : 1);
+	}
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
+	munmap(p, self->len);
+	close(fd);
+	ret = mapdrv_unload();
+	mapdrv_pipe_put(go[1]);
+	close(go[1]);
+	EXPECT_EQ(-EWOULDBLOCK, ret);
+	EXPECT_EQ(0, mapdrv_wait_child(pid));
+}
+
+TEST_F(module_mapped, delete_module_works_once_fds_and_mappings_are_gone)
+{
+	uint8_t *p;
+	int fd;
+
+	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
+				   variant->window);
+	p = mapdrv_must_map(_metadata, fd, 0, self->len, PROT_READ, MAP_SHARED);
+	mapdrv_touch(p + self->len - 8);
+	ASSERT_EQ(0, munmap(p, self->len));
+	ASSERT_EQ(0, close(fd));
+	EXPECT_EQ(0, mapdrv_unload());
+	EXPECT_FALSE(mapdrv_module_loaded());
+}
+
+/*
+ * Parameters the module refuses: a size of 0 or above MAPDRV_SIZE_MAX, a
+ * window that is not a power of two from 1 to 512 (the module's init
+ * fails with EINVAL and says why in the kernel log), a mode that is not
+ * the name of one (the kernel's parameter parser fails the load with
+ * EINVAL and says which parameter).
+ */
+FIXTURE(bad_params) {
 	struct module_env env;
 };
 
-FIXTURE_VARIANT(bad_size) {
+FIXTURE_VARIANT(bad_params) {
 	const char *params;
+	const char *param;	/* the one the log line must name */
 };
 
-FIXTURE_VARIANT_ADD(bad_size, zero) {
-	.params = "size=0",
+FIXTURE_VARIANT_ADD(bad_params, size_0) {
+	.params = "size=0", .param = "size",
 };
 
-FIXTURE_VARIANT_ADD(bad_size, one_byte_over_the_max) {
-	.params = "size=1073741825",
+FIXTURE_VARIANT_ADD(bad_params, size_one_byte_over_the_max) {
+	.params = "size=1073741825", .param = "size",
 };
 
-FIXTURE_SETUP(bad_size)
+FIXTURE_VARIANT_ADD(bad_params, window_0) {
+	.params = "window=0", .param = "window",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, window_3) {
+	.params = "window=3", .param = "window",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, window_1024) {
+	.params = "window=1024", .param = "window",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, window_3_in_around_mode) {
+	.params = "mode=around window=3", .param = "window",
+};
+
+FIXTURE_VARIANT_ADD(bad_params, mode_bogus) {
+	.params = "mode=bogus", .param = "mode",
+};
+
+FIXTURE_SETUP(bad_params)
 {
 	int ret;
 
@@ -341,25 +488,25 @@ FIXTURE_SETUP(bad_size)
 	ASSERT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(-ret));
 }
 
-FIXTURE_TEARDOWN(bad_size)
+FIXTURE_TEARDOWN(bad_params)
 {
-	/* reload in case the bad size was taken */
+	/* reload in case the bad parameter was taken */
 	module_env_restore(_metadata, &self->env, true);
 }
 
-TEST_F(bad_size, finit_module_is_einval)
+TEST_F(bad_params, finit_module_is_einval)
 {
 	EXPECT_EQ(-EINVAL, mapdrv_load(self->env.ko, variant->params));
 }
 
-TEST_F(bad_size, refused_load_leaves_no_module_nor_device)
+TEST_F(bad_params, refused_load_leaves_no_module_nor_device)
 {
 	ASSERT_NE(0, mapdrv_load(self->env.ko, variant->params));
 	EXPECT_FALSE(mapdrv_module_loaded());
 	EXPECT_FALSE(mapdrv_dev_present());
 }
 
-TEST_F(bad_size, refused_load_logs_one_line_naming_mapdrv_and_size)
+TEST_F(bad_params, refused_load_logs_one_line_naming_mapdrv_and_the_param)
 {
 	int fd = mapdrv_kmsg_open(), n;
 	char line[1024] = "";
@@ -368,7 +515,8 @@ TEST_F(bad_size, refused_load_logs_one_line_naming_mapdrv_and_size)
 		SKIP(return, "no /dev/kmsg");
 	ASSERT_LE(0, fd) TH_LOG("/dev/kmsg: %s", strerror(-fd));
 	ASSERT_NE(0, mapdrv_load(self->env.ko, variant->params));
-	n = mapdrv_kmsg_count(fd, "mapdrv:", "size", line, sizeof(line));
+	n = mapdrv_kmsg_count(fd, "mapdrv:", variant->param, line,
+			      sizeof(line));
 	close(fd);
 	EXPECT_EQ(1, n) TH_LOG("last such line: \"%s\"", line);
 }
@@ -383,6 +531,8 @@ FIXTURE_VARIANT(module_params) {
 	const char *params;
 	uint64_t size;		/* as given; 0: the default */
 	uint64_t seed;
+	const char *mode;	/* as given; NULL: the default, "fault" */
+	uint32_t window;	/* as given; 0: the default, 16 */
 };
 
 FIXTURE_VARIANT_ADD(module_params, size_5000_and_a_seed_with_bit_63) {
@@ -399,6 +549,29 @@ FIXTURE_VARIANT_ADD(module_params, size_of_one_byte) {
 FIXTURE_VARIANT_ADD(module_params, seed_only) {
 	.params = "seed=1",
 	.seed = 1,
+};
+
+FIXTURE_VARIANT_ADD(module_params, mode_around_and_window_64) {
+	.params = "mode=around window=64",
+	.mode = "around",
+	.window = 64,
+};
+
+FIXTURE_VARIANT_ADD(module_params, mode_eager) {
+	.params = "mode=eager",
+	.mode = "eager",
+};
+
+FIXTURE_VARIANT_ADD(module_params, window_512_alone) {
+	.params = "window=512",
+	.window = 512,
+};
+
+FIXTURE_VARIANT_ADD(module_params, mode_around_window_1_and_size_5000) {
+	.params = "size=5000 mode=around window=1",
+	.size = 5000,
+	.mode = "around",
+	.window = 1,
 };
 
 FIXTURE_SETUP(module_params)
@@ -427,6 +600,17 @@ FIXTURE_TEARDOWN(module_params)
 static uint64_t expected_size(uint64_t param, size_t page)
 {
 	return mapdrv_round_up(param ?: MAPDRV_SIZE_DEFAULT, page);
+}
+
+/* The default mode and window a variant's parameters must give. */
+static uint32_t expected_mode(const FIXTURE_VARIANT(module_params) *variant)
+{
+	return (uint32_t)mapdrv_mode_of_name(variant->mode ?: "fault");
+}
+
+static uint32_t expected_window(const FIXTURE_VARIANT(module_params) *variant)
+{
+	return variant->window ?: MAPDRV_WINDOW_DEFAULT;
 }
 
 TEST_F(module_params, info_size_is_the_size_rounded_up_to_pages)
@@ -471,6 +655,55 @@ TEST_F(module_params, whole_buffer_holds_the_pattern_of_the_seed_param)
 	EXPECT_EQ(-1, mapdrv_check_pattern(p, size, 0, variant->seed));
 	munmap(p, size);
 	close(fd);
+}
+
+TEST_F(module_params, sysfs_mode_and_window_are_the_params)
+{
+	uint32_t mode = UINT32_MAX, window = 0;
+	char text[64] = "";
+
+	ASSERT_LT(0, mapdrv_sysfs_read("mode", text, sizeof(text)));
+	EXPECT_STREQ(variant->mode ?: "fault", text);
+	ASSERT_EQ(0, mapdrv_sysfs_mode(&mode, &window));
+	EXPECT_EQ(expected_mode(variant), mode);
+	EXPECT_EQ(expected_window(variant), window);
+}
+
+TEST_F(module_params, new_fd_starts_in_the_mode_and_window_params)
+{
+	struct mapdrv_info info;
+
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	ASSERT_EQ(0, mapdrv_info(&info));
+	EXPECT_EQ(expected_mode(variant), info.mode);
+	EXPECT_EQ(expected_window(variant), info.window);
+}
+
+/* Not only reported: a new fd maps in the default mode and window. */
+TEST_F(module_params, mapping_of_a_new_fd_follows_the_mode_and_window_params)
+{
+	uint64_t size = expected_size(variant->size, self->page);
+	size_t n = size / self->page, touched = n / 2;
+	struct mapdrv_info before, after;
+	struct mapdrv_model m;
+	uint8_t *p;
+	int fd;
+
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	mapdrv_must_model(_metadata, &m, expected_mode(variant),
+			  expected_window(variant), 0, n);
+	p = mapdrv_must_map(_metadata, fd, 0, size, PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, fd);
+	mapdrv_touch(p + touched * self->page);
+	mapdrv_model_touch(&m, touched);
+	after = mapdrv_must_info(_metadata, fd);
+	EXPECT_EQ(m.faults, after.faults - before.faults);
+	mapdrv_expect_resident(_metadata, p, &m);
+	munmap(p, size);
+	close(fd);
+	mapdrv_model_free(&m);
 }
 
 TEST_HARNESS_MAIN

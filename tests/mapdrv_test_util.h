@@ -32,6 +32,11 @@
 
 #include <linux/mapdrv.h>
 
+/* Linux 5.14; older kernels refuse it with EINVAL. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+
 #define MAPDRV_DEV_PATH		"/dev/" MAPDRV_DEVICE_NAME
 #define MAPDRV_SYSFS_DIR	"/sys/class/misc/" MAPDRV_DEVICE_NAME
 #define MAPDRV_MODULE_DIR	"/sys/module/" MAPDRV_DEVICE_NAME
@@ -141,6 +146,37 @@ static inline int mapdrv_restamp_seed(uint64_t seed)
 	return ret;
 }
 
+/* The name of MAPDRV_MODE_* @mode, as sysfs and the mode= parameter say. */
+static inline const char *mapdrv_mode_name(uint32_t mode)
+{
+	static const char *const names[MAPDRV_MODE_COUNT] = {
+		[MAPDRV_MODE_FAULT] = "fault",
+		[MAPDRV_MODE_AROUND] = "around",
+		[MAPDRV_MODE_EAGER] = "eager",
+	};
+
+	return mode < MAPDRV_MODE_COUNT ? names[mode] : "(bad mode)";
+}
+
+/* The MAPDRV_MODE_* named @name, or -EINVAL. */
+static inline int mapdrv_mode_of_name(const char *name)
+{
+	uint32_t mode;
+
+	for (mode = 0; mode < MAPDRV_MODE_COUNT; mode++)
+		if (!strcmp(name, mapdrv_mode_name(mode)))
+			return (int)mode;
+	return -EINVAL;
+}
+
+/* MAPDRV_IOC_SET_MODE: 0 or -errno. */
+static inline int mapdrv_set_mode(int fd, uint32_t mode, uint32_t window)
+{
+	struct mapdrv_mode req = { .mode = mode, .window = window };
+
+	return ioctl(fd, MAPDRV_IOC_SET_MODE, &req) ? -errno : 0;
+}
+
 /*
  * Read /sys/class/misc/mapdrv/@attr into @buf (NUL-terminated, one trailing
  * newline removed): its length or -errno.
@@ -193,6 +229,32 @@ static inline int mapdrv_sysfs_u64(const char *attr, bool hex, uint64_t *val)
 	*val = strtoull(p, &end, hex ? 16 : 10);
 	if (errno || *end)
 		return -EPROTO;
+	return 0;
+}
+
+/*
+ * The module's default mode and window, which a new open file starts with:
+ * /sys/class/misc/mapdrv/{mode,window}. 0, -errno, or -EPROTO when mode is
+ * not the name of a mode.
+ */
+static inline int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window)
+{
+	char name[64];
+	uint64_t w = 0;
+	int ret = mapdrv_sysfs_read("mode", name, sizeof(name));
+
+	if (ret < 0)
+		return ret;
+	ret = mapdrv_mode_of_name(name);
+	if (ret < 0)
+		return -EPROTO;
+	*mode = (uint32_t)ret;
+	ret = mapdrv_sysfs_u64("window", false, &w);
+	if (ret)
+		return ret;
+	if (w > UINT32_MAX)
+		return -EPROTO;
+	*window = (uint32_t)w;
 	return 0;
 }
 
@@ -485,6 +547,154 @@ static inline int mapdrv_wait_child(pid_t pid)
 }
 
 /*
+ * Reserve @len bytes of address space at an address aligned to @align (a
+ * power of two, a multiple of the page size), PROT_NONE, for MAP_FIXED
+ * mappings to land on: the address, or MAP_FAILED and errno. The slack
+ * around it is unmapped again; munmap(addr, @len) frees the rest.
+ */
+static inline void *mapdrv_reserve_aligned(size_t len, size_t align)
+{
+	size_t span = len + align;
+	uint8_t *p = mmap(NULL, span, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	a = p + (((uintptr_t)p + align - 1) / align * align - (uintptr_t)p);
+	if (a > p)
+		munmap(p, a - p);
+	if (p + span > a + len)
+		munmap(a + len, p + span - (a + len));
+	return a;
+}
+
+/*
+ * Does the kernel know MADV_POPULATE_READ (5.14)? Asked of an anonymous
+ * page, so that an EINVAL from a device mapping means the driver's fault.
+ */
+static inline bool mapdrv_have_madv_populate_read(void)
+{
+	size_t page = mapdrv_page_size();
+	void *p = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	bool have;
+
+	if (p == MAP_FAILED)
+		return false;
+	have = madvise(p, page, MADV_POPULATE_READ) == 0;
+	munmap(p, page);
+	return have;
+}
+
+/*
+ * Pages one call of the driver's fault handler maps, by mode: the faulting
+ * page (FAULT), the window around it (AROUND), or MAPDRV_WINDOW_MAX pages
+ * (EAGER: mmap() mapped everything, so only a page dropped since, by
+ * MADV_DONTNEED, faults).
+ */
+static inline uint64_t mapdrv_pages_per_fault(uint32_t mode, uint32_t window)
+{
+	switch (mode) {
+	case MAPDRV_MODE_AROUND:
+		return window;
+	case MAPDRV_MODE_EAGER:
+		return MAPDRV_WINDOW_MAX;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * What the driver maps, modelled for one mapping: @npages pages from buffer
+ * page @first on, made in @mode with @window. The tests replay their
+ * touches and MADV_DONTNEEDs on it and compare mincore() and the INFO fault
+ * count with what it expects, page by page and fault by fault:
+ *  - right after mmap() only an EAGER mapping has pages (all of them);
+ *  - touching a page that is not mapped is one call of the fault handler,
+ *    which maps the aligned window of mapdrv_pages_per_fault() pages around
+ *    it, clipped to the mapping. The window is aligned on the page's offset
+ *    in the buffer (vmf->pgoff), not on its virtual address.
+ */
+struct mapdrv_model {
+	uint32_t mode;
+	uint64_t window;	/* pages per fault */
+	uint64_t first;		/* buffer page of the mapping's page 0 */
+	size_t npages;		/* of the mapping */
+	unsigned char *resident; /* [npages]: 1 if the page is mapped */
+	uint64_t faults;	/* fault handler calls so far */
+};
+
+/* The model of a mapping right after mmap(): 0 or -ENOMEM. */
+static inline int mapdrv_model_init(struct mapdrv_model *m, uint32_t mode,
+				    uint32_t window, uint64_t first,
+				    size_t npages)
+{
+	*m = (struct mapdrv_model) {
+		.mode = mode,
+		.window = mapdrv_pages_per_fault(mode, window ? window : 1),
+		.first = first,
+		.npages = npages,
+	};
+	m->resident = calloc(npages ? npages : 1, 1);
+	if (!m->resident)
+		return -ENOMEM;
+	if (mode == MAPDRV_MODE_EAGER)
+		memset(m->resident, 1, npages);
+	return 0;
+}
+
+static inline void mapdrv_model_free(struct mapdrv_model *m)
+{
+	free(m->resident);
+	m->resident = NULL;
+}
+
+/* Touch page @i of the mapping: true if that is a fault. */
+static inline bool mapdrv_model_touch(struct mapdrv_model *m, size_t i)
+{
+	uint64_t lo, hi, pg;
+
+	if (i >= m->npages || m->resident[i])
+		return false;
+	m->faults++;
+	lo = (m->first + i) / m->window * m->window;
+	hi = lo + m->window;
+	if (lo < m->first)
+		lo = m->first;
+	if (hi > m->first + m->npages)
+		hi = m->first + m->npages;
+	for (pg = lo; pg < hi; pg++)
+		m->resident[pg - m->first] = 1;
+	return true;
+}
+
+/* Touch pages [@i, @i + @n) of the mapping, in that order. */
+static inline void mapdrv_model_touch_range(struct mapdrv_model *m, size_t i,
+					    size_t n)
+{
+	for (; n && i < m->npages; i++, n--)
+		mapdrv_model_touch(m, i);
+}
+
+/* MADV_DONTNEED of pages [@i, @i + @n) of the mapping. */
+static inline void mapdrv_model_drop(struct mapdrv_model *m, size_t i,
+				     size_t n)
+{
+	for (; n && i < m->npages; i++, n--)
+		m->resident[i] = 0;
+}
+
+static inline size_t mapdrv_model_resident(const struct mapdrv_model *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->npages; i++)
+		n += m->resident[i];
+	return n;
+}
+
+/*
  * Helpers that ASSERT, for test bodies and fixture setups; @_metadata is the
  * harness's, so that ASSERT_*() ends the test.
  */
@@ -513,5 +723,134 @@ mapdrv_must_info(struct __test_metadata *_metadata, int fd)
 	ASSERT_EQ(0, ret) TH_LOG("MAPDRV_IOC_INFO: %s", strerror(-ret));
 	return info;
 }
+
+/*
+ * MAPDRV_IOC_SET_MODE that must work, after which INFO must report @mode
+ * (and @window, unless it is 0: kept). The INFO.
+ */
+static inline struct mapdrv_info
+mapdrv_must_set_mode(struct __test_metadata *_metadata, int fd, uint32_t mode,
+		     uint32_t window)
+{
+	struct mapdrv_info info;
+	int ret = mapdrv_set_mode(fd, mode, window);
+
+	ASSERT_EQ(0, ret)
+		TH_LOG("MAPDRV_IOC_SET_MODE(%s, window %u): %s",
+		       mapdrv_mode_name(mode), window, strerror(-ret));
+	info = mapdrv_must_info(_metadata, fd);
+	ASSERT_EQ(mode, info.mode);
+	if (window)
+		ASSERT_EQ(window, info.window);
+	return info;
+}
+
+/* open(2) of the device, then SET_MODE to @mode and @window: both must work. */
+static inline int mapdrv_must_open_mode(struct __test_metadata *_metadata,
+					int flags, uint32_t mode,
+					uint32_t window)
+{
+	int fd = mapdrv_open(flags);
+
+	ASSERT_LE(0, fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	mapdrv_must_set_mode(_metadata, fd, mode, window);
+	return fd;
+}
+
+/* mapdrv_model_init() that must work. */
+static inline void mapdrv_must_model(struct __test_metadata *_metadata,
+				     struct mapdrv_model *m, uint32_t mode,
+				     uint32_t window, uint64_t first,
+				     size_t npages)
+{
+	ASSERT_EQ(0, mapdrv_model_init(m, mode, window, first, npages));
+}
+
+/*
+ * mincore() of the mapping at @p must show exactly the pages @m has
+ * resident. EXPECTs, so that the caller goes on to check the faults too.
+ */
+static inline void mapdrv_expect_resident(struct __test_metadata *_metadata,
+					  const void *p,
+					  const struct mapdrv_model *m)
+{
+	unsigned char *vec = calloc(m->npages ? m->npages : 1, 1);
+	size_t i, wrong = 0, first_wrong = 0;
+	long n;
+
+	ASSERT_NE(NULL, vec);
+	n = mapdrv_resident_pages((void *)p, m->npages, vec);
+	ASSERT_LE(0, n) TH_LOG("mincore: %s", strerror((int)-n));
+	for (i = 0; i < m->npages; i++) {
+		if ((vec[i] & 1) == m->resident[i])
+			continue;
+		if (!wrong++)
+			first_wrong = i;
+	}
+	EXPECT_EQ(0U, wrong)
+		TH_LOG("%s mode, %llu pages per fault, mapping of buffer pages "
+		       "%llu-%llu: %ld pages resident, %zu expected; %zu differ, "
+		       "the first is page %zu (buffer page %llu), %sresident",
+		       mapdrv_mode_name(m->mode),
+		       (unsigned long long)m->window,
+		       (unsigned long long)m->first,
+		       (unsigned long long)(m->first + m->npages - 1), n,
+		       mapdrv_model_resident(m), wrong, first_wrong,
+		       (unsigned long long)(m->first + first_wrong),
+		       vec[first_wrong] & 1 ? "" : "not ");
+	free(vec);
+}
+
+/*
+ * Fork a child that holds the caller's mappings until it reads a byte from
+ * @go, after it wrote one to @ready to say it runs; its pid. The caller
+ * writes to go[1] and waits for it.
+ */
+static inline pid_t mapdrv_fork_holder(struct __test_metadata *_metadata,
+				       int ready[2], int go[2])
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
+			_exit(2);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
+	return pid;
+}
+
+/*
+ * The mapping modes the mapping tests run in, one fixture variant each.
+ * MAPDRV_FOR_EACH_TEST_MODE(X, ...) expands X(name, mode, window, ...) for
+ * each; window 0 keeps the file's window (which FAULT does not use).
+ */
+#define MAPDRV_FOR_EACH_TEST_MODE(X, ...)				\
+	X(fault, MAPDRV_MODE_FAULT, 0, ##__VA_ARGS__)			\
+	X(around_1, MAPDRV_MODE_AROUND, 1, ##__VA_ARGS__)		\
+	X(around_16, MAPDRV_MODE_AROUND, 16, ##__VA_ARGS__)		\
+	X(around_512, MAPDRV_MODE_AROUND, 512, ##__VA_ARGS__)		\
+	X(eager, MAPDRV_MODE_EAGER, 0, ##__VA_ARGS__)
+
+/*
+ * One variant per mode for a fixture whose FIXTURE_VARIANT() has the
+ * members "uint32_t mode, window;":
+ *	MAPDRV_MODE_VARIANTS(fixture)
+ */
+#define MAPDRV_MODE_VARIANT(name, m, w, f)				\
+	FIXTURE_VARIANT_ADD(f, name) {					\
+		.mode = m, .window = w,					\
+	};
+#define MAPDRV_MODE_VARIANTS(f)						\
+	MAPDRV_FOR_EACH_TEST_MODE(MAPDRV_MODE_VARIANT, f)
 
 #endif /* MAPDRV_TEST_UTIL_H */

@@ -4,6 +4,10 @@
  * asked (dyndbg), and the tracefs events mapdrv_mmap, mapdrv_fault and
  * mapdrv_vma_close.
  *
+ * The setup puts the fd in MAPDRV_MODE_FAULT, whatever the module's default
+ * mode, so that every touched page is one fault, one line and one event;
+ * the tests of the other modes set theirs.
+ *
  * The guest mounts debugfs on /sys/kernel/debug and tracefs on
  * /sys/kernel/tracing; the tests skip where either is missing. They switch
  * dynamic debug and the events off again in the teardown.
@@ -75,7 +79,7 @@ FIXTURE_SETUP(trace)
 	self->page = mapdrv_page_size();
 	self->fd = mapdrv_open(O_RDONLY);
 	ASSERT_LE(0, self->fd);
-	info = mapdrv_must_info(_metadata, self->fd);
+	info = mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_FAULT, 0);
 	self->size = info.size;
 	self->npages = info.size / self->page;
 	if (self->npages < TOUCHED)
@@ -125,13 +129,16 @@ TEST_F(trace, dyndbg_prints_one_line_per_fault)
 	EXPECT_EQ(TOUCHED, touch_and_count_kmsg(_metadata, self));
 }
 
-TEST_F(trace, events_record_mmap_each_fault_and_the_close)
+/*
+ * With the events on, map the buffer, touch TOUCHED pages (and the first
+ * once more), unmap; then the events are off again.
+ */
+static void touch_with_events(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(trace) *self)
 {
 	uint8_t *p;
 	int i;
 
-	if (access(TRACEFS "/events/mapdrv", F_OK))
-		SKIP(return, "no %s/events/mapdrv", TRACEFS);
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
 	ASSERT_EQ(0, write_file(TRACEFS "/events/mapdrv/enable", "1"));
 	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
@@ -141,10 +148,41 @@ TEST_F(trace, events_record_mmap_each_fault_and_the_close)
 	mapdrv_touch(p);	/* mapped already: no event */
 	munmap(p, self->size);
 	ASSERT_EQ(0, write_file(TRACEFS "/events/mapdrv/enable", "0"));
+}
+
+TEST_F(trace, events_record_mmap_each_fault_and_the_close)
+{
+	if (access(TRACEFS "/events/mapdrv", F_OK))
+		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	touch_with_events(_metadata, self);
 	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
 	EXPECT_EQ(TOUCHED, trace_count("mapdrv_fault:"));
 	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
 	EXPECT_EQ(1, trace_count("pgoff=4 "));
+}
+
+/* Windows of 4 pages: pages 0-4 are two faults, at pgoff 0 and 4. */
+TEST_F(trace, events_record_one_fault_per_window_in_around_mode)
+{
+	if (access(TRACEFS "/events/mapdrv", F_OK))
+		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 4);
+	touch_with_events(_metadata, self);
+	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
+	EXPECT_EQ((TOUCHED + 3) / 4, trace_count("mapdrv_fault:"));
+	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
+	EXPECT_EQ(1, trace_count("pgoff=4 "));
+}
+
+TEST_F(trace, events_record_no_fault_in_eager_mode)
+{
+	if (access(TRACEFS "/events/mapdrv", F_OK))
+		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_EAGER, 0);
+	touch_with_events(_metadata, self);
+	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
+	EXPECT_EQ(0, trace_count("mapdrv_fault:"));
+	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,973 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mapping modes: MAPDRV_IOC_SET_MODE, what INFO and sysfs say about modes,
+ * and how each mode maps: its windows, aligned on the buffer page offset and
+ * clipped to the mapping, eager mappings, refaults after MADV_DONTNEED,
+ * MAP_POPULATE and MADV_POPULATE_READ.
+ *
+ * The mapping tests run in every mode (MAPDRV_FOR_EACH_TEST_MODE) and check
+ * mincore() and the fault count against the model of mapdrv_test_util.h.
+ * The harness runs every test in a process of its own, one after another,
+ * and nothing else uses the device meanwhile, so the fault counter moves
+ * only because of what the test does. No test here writes to the buffer.
+ */
+#include "kselftest_harness.h"
+
+#include "mapdrv_test_util.h"
+
+/* Pages of the mappings whose faults are counted. */
+#define SOME_PAGES	64
+
+/* INFO of @fd must report @mode and @window. */
+static void expect_mode(struct __test_metadata *_metadata, int fd,
+			uint32_t mode, uint32_t window)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, fd);
+
+	EXPECT_EQ(mode, info.mode)
+		TH_LOG("INFO mode %s, expected %s", mapdrv_mode_name(info.mode),
+		       mapdrv_mode_name(mode));
+	EXPECT_EQ(window, info.window);
+}
+
+/*
+ * SET_MODE itself: what INFO reports, which file it changes, EBUSY while
+ * the file has mappings. self->fd starts in the module's default mode.
+ */
+FIXTURE(set_mode) {
+	int fd;			/* O_RDWR */
+	size_t page;
+	size_t npages;		/* of the buffer */
+	uint32_t def_mode;	/* the module's defaults, from sysfs */
+	uint32_t def_window;
+};
+
+FIXTURE_SETUP(set_mode)
+{
+	struct mapdrv_info info;
+	int ret;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_info(_metadata, self->fd);
+	self->npages = info.size / self->page;
+	if (self->npages < SOME_PAGES)
+		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", SOME_PAGES);
+	ret = mapdrv_sysfs_mode(&self->def_mode, &self->def_window);
+	ASSERT_EQ(0, ret) TH_LOG("sysfs mode and window: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(set_mode)
+{
+	close(self->fd);
+}
+
+/* A mode other than @mode. */
+static uint32_t other_mode(uint32_t mode)
+{
+	return (mode + 1) % MAPDRV_MODE_COUNT;
+}
+
+/* A window other than @window. */
+static uint32_t other_window(uint32_t window)
+{
+	return window == 8 ? 32 : 8;
+}
+
+TEST_F(set_mode, new_fd_starts_in_the_module_default_mode_and_window)
+{
+	expect_mode(_metadata, self->fd, self->def_mode, self->def_window);
+}
+
+TEST_F(set_mode, info_reports_the_mode_and_window_set)
+{
+	static const struct mapdrv_mode set[] = {
+		{ .mode = MAPDRV_MODE_AROUND, .window = 1 },
+		{ .mode = MAPDRV_MODE_AROUND, .window = 2 },
+		{ .mode = MAPDRV_MODE_AROUND, .window = 512 },
+		{ .mode = MAPDRV_MODE_FAULT, .window = 64 },
+		{ .mode = MAPDRV_MODE_EAGER, .window = 256 },
+		{ .mode = MAPDRV_MODE_AROUND, .window = 16 },
+		{ .mode = MAPDRV_MODE_FAULT, .window = 4 },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		ASSERT_EQ(0, mapdrv_set_mode(self->fd, set[i].mode,
+					     set[i].window))
+			TH_LOG("%s, window %u", mapdrv_mode_name(set[i].mode),
+			       set[i].window);
+		expect_mode(_metadata, self->fd, set[i].mode, set[i].window);
+	}
+}
+
+TEST_F(set_mode, window_0_keeps_the_current_window)
+{
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 64));
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_EAGER, 64);
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_FAULT, 0));
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_FAULT, 64);
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 64);
+}
+
+TEST_F(set_mode, set_mode_works_on_a_read_only_fd)
+{
+	int fd = mapdrv_open(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, mapdrv_set_mode(fd, MAPDRV_MODE_AROUND, 32));
+	expect_mode(_metadata, fd, MAPDRV_MODE_AROUND, 32);
+	close(fd);
+}
+
+/* The mode belongs to the open file: a dup() shares it, no other fd does. */
+TEST_F(set_mode, set_mode_changes_only_its_own_open_file)
+{
+	uint32_t mode = other_mode(self->def_mode);
+	uint32_t window = other_window(self->def_window);
+	int before = mapdrv_open(O_RDWR), dup_fd = dup(self->fd), after;
+
+	ASSERT_LE(0, before);
+	ASSERT_LE(0, dup_fd);
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, mode, window));
+	after = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, after);
+	expect_mode(_metadata, dup_fd, mode, window);
+	expect_mode(_metadata, before, self->def_mode, self->def_window);
+	expect_mode(_metadata, after, self->def_mode, self->def_window);
+	close(after);
+	close(dup_fd);
+	close(before);
+}
+
+TEST_F(set_mode, set_mode_leaves_the_module_defaults_alone)
+{
+	uint32_t mode = 0, window = 0;
+
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, other_mode(self->def_mode),
+				     other_window(self->def_window)));
+	ASSERT_EQ(0, mapdrv_sysfs_mode(&mode, &window));
+	EXPECT_EQ(self->def_mode, mode);
+	EXPECT_EQ(self->def_window, window);
+}
+
+/* Even to the mode the file has: a mapping keeps its mode, whatever. */
+TEST_F(set_mode, set_mode_is_ebusy_while_the_fd_has_a_mapping)
+{
+	uint8_t *p;
+
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 16));
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 64));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 16));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 16);
+	ASSERT_EQ(0, munmap(p, self->page));
+	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 64));
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_EAGER, 64);
+}
+
+TEST_F(set_mode, set_mode_is_ebusy_while_a_read_only_fd_has_a_mapping)
+{
+	int fd = mapdrv_open(O_RDONLY);
+	uint8_t *p;
+
+	ASSERT_LE(0, fd);
+	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+			    MAP_PRIVATE);
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(fd, MAPDRV_MODE_AROUND, 16));
+	ASSERT_EQ(0, munmap(p, self->page));
+	EXPECT_EQ(0, mapdrv_set_mode(fd, MAPDRV_MODE_AROUND, 16));
+	close(fd);
+}
+
+TEST_F(set_mode, set_mode_through_a_dup_of_a_mapped_fd_is_ebusy)
+{
+	int dup_fd = dup(self->fd);
+	uint8_t *p;
+
+	ASSERT_LE(0, dup_fd);
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(dup_fd, MAPDRV_MODE_EAGER, 0));
+	ASSERT_EQ(0, munmap(p, self->page));
+	EXPECT_EQ(0, mapdrv_set_mode(dup_fd, MAPDRV_MODE_EAGER, 0));
+	close(dup_fd);
+}
+
+/* The child's copy of the mapping is a VMA of the same file. */
+TEST_F(set_mode, set_mode_is_ebusy_while_a_forked_child_holds_a_mapping)
+{
+	int ready[2], go[2], busy;
+	uint8_t *p;
+	pid_t pid;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	pid = mapdrv_fork_holder(_metadata, ready, go);
+	ASSERT_EQ(0, munmap(p, self->page));
+	busy = mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 32);
+	mapdrv_pipe_put(go[1]);
+	ASSERT_EQ(0, mapdrv_wait_child(pid));
+	EXPECT_EQ(-EBUSY, busy);
+	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 32));
+}
+
+TEST_F(set_mode, set_mode_is_ebusy_while_one_part_of_a_split_mapping_is_left)
+{
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, 3 * self->page, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(0, munmap(p + self->page, self->page));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
+	ASSERT_EQ(0, munmap(p, self->page));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
+	ASSERT_EQ(0, munmap(p + 2 * self->page, self->page));
+	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
+}
+
+TEST_F(set_mode, set_mode_is_ebusy_while_a_shrunk_or_moved_mapping_is_left)
+{
+	uint8_t *p, *q, *target;
+
+	target = mmap(NULL, 2 * self->page, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, target);
+	p = mapdrv_must_map(_metadata, self->fd, 0, 4 * self->page, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(p, mremap(p, 4 * self->page, 2 * self->page, 0));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
+	q = mremap(p, 2 * self->page, 2 * self->page,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
+	ASSERT_EQ(0, munmap(q, 2 * self->page));
+	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
+}
+
+/* Only live VMAs of this file count: not those of other files. */
+TEST_F(set_mode, mappings_of_other_files_do_not_make_this_one_busy)
+{
+	int open_fd = mapdrv_open(O_RDONLY), closed_fd = mapdrv_open(O_RDONLY);
+	uint8_t *a, *b;
+
+	ASSERT_LE(0, open_fd);
+	ASSERT_LE(0, closed_fd);
+	a = mapdrv_must_map(_metadata, open_fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	b = mapdrv_must_map(_metadata, closed_fd, 0, self->page, PROT_READ,
+			    MAP_SHARED);
+	close(closed_fd);
+	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 64));
+	munmap(a, self->page);
+	munmap(b, self->page);
+	close(open_fd);
+}
+
+/* mmap() failed in the driver or in the core: no VMA was left to count. */
+TEST_F(set_mode, refused_mmap_does_not_make_the_fd_busy)
+{
+	uint8_t *p;
+
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
+	p = mmap(NULL, (self->npages + 1) * self->page, PROT_READ, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 self->fd, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	/* unaligned: the core's EINVAL, before the driver */
+	p = mapdrv_sys_mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd,
+			    8);
+	ASSERT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 16));
+}
+
+/* Map SOME_PAGES pages of @fd from buffer page 0; touch page @i; model. */
+static uint8_t *map_and_touch(struct __test_metadata *_metadata, int fd,
+			      size_t i, struct mapdrv_model *m)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, fd);
+	size_t page = mapdrv_page_size();
+	uint8_t *p;
+
+	mapdrv_must_model(_metadata, m, info.mode, info.window, 0, SOME_PAGES);
+	p = mapdrv_must_map(_metadata, fd, 0, SOME_PAGES * page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p + i * page);
+	mapdrv_model_touch(m, i);
+	return p;
+}
+
+/* The next mmap() after munmap() maps in the new mode. */
+TEST_F(set_mode, next_mmap_after_munmap_uses_the_new_mode)
+{
+	static const struct mapdrv_mode modes[] = {
+		{ .mode = MAPDRV_MODE_FAULT },
+		{ .mode = MAPDRV_MODE_AROUND, .window = 16 },
+		{ .mode = MAPDRV_MODE_EAGER },
+		{ .mode = MAPDRV_MODE_AROUND, .window = 4 },
+		{ .mode = MAPDRV_MODE_FAULT },
+	};
+	struct mapdrv_model m;
+	size_t i;
+	uint8_t *p;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		ASSERT_EQ(0, mapdrv_set_mode(self->fd, modes[i].mode,
+					     modes[i].window));
+		p = map_and_touch(_metadata, self->fd, 21, &m);
+		mapdrv_expect_resident(_metadata, p, &m);
+		ASSERT_EQ(0, munmap(p, SOME_PAGES * self->page));
+		mapdrv_model_free(&m);
+	}
+}
+
+/*
+ * Two files, two modes: each mapping maps in the mode of its own file at
+ * its mmap(), whatever SET_MODE did to the other file since.
+ */
+static void two_files_two_modes(struct __test_metadata *_metadata, int fd_a,
+				uint32_t mode_a, uint32_t window_a,
+				uint32_t mode_b, uint32_t window_b)
+{
+	struct mapdrv_info before, after;
+	struct mapdrv_model ma, mb, mc;
+	size_t page = mapdrv_page_size();
+	uint8_t *a, *b, *c;
+	int fd_b, fd_c;
+
+	ASSERT_EQ(0, mapdrv_set_mode(fd_a, mode_a, window_a));
+	a = mapdrv_must_map(_metadata, fd_a, 0, SOME_PAGES * page, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_must_model(_metadata, &ma, mode_a, window_a, 0, SOME_PAGES);
+	/* the other file changes its mode after a's mmap(), then maps */
+	fd_b = mapdrv_must_open_mode(_metadata, O_RDONLY, mode_b, window_b);
+	before = mapdrv_must_info(_metadata, fd_a);
+	b = map_and_touch(_metadata, fd_b, 5, &mb);
+	mapdrv_touch(a + 5 * page);
+	mapdrv_model_touch(&ma, 5);
+	/* and a third file, in a's mode but another window, maps too */
+	fd_c = mapdrv_must_open_mode(_metadata, O_RDONLY, mode_a,
+				     other_window(window_a));
+	c = map_and_touch(_metadata, fd_c, 40, &mc);
+	mapdrv_touch(a + 40 * page);
+	mapdrv_model_touch(&ma, 40);
+	after = mapdrv_must_info(_metadata, fd_a);
+	mapdrv_expect_resident(_metadata, a, &ma);
+	mapdrv_expect_resident(_metadata, b, &mb);
+	mapdrv_expect_resident(_metadata, c, &mc);
+	EXPECT_EQ(ma.faults + mb.faults + mc.faults,
+		  after.faults - before.faults);
+	expect_mode(_metadata, fd_a, mode_a, window_a);
+	munmap(c, SOME_PAGES * page);
+	munmap(b, SOME_PAGES * page);
+	munmap(a, SOME_PAGES * page);
+	close(fd_c);
+	close(fd_b);
+	mapdrv_model_free(&mc);
+	mapdrv_model_free(&mb);
+	mapdrv_model_free(&ma);
+}
+
+TEST_F(set_mode, fault_mapping_keeps_its_mode_when_another_file_changes_its)
+{
+	two_files_two_modes(_metadata, self->fd, MAPDRV_MODE_FAULT, 16,
+			    MAPDRV_MODE_AROUND, 16);
+}
+
+TEST_F(set_mode, around_mapping_keeps_its_window_when_another_file_changes_its)
+{
+	two_files_two_modes(_metadata, self->fd, MAPDRV_MODE_AROUND, 16,
+			    MAPDRV_MODE_AROUND, 512);
+}
+
+TEST_F(set_mode, around_mapping_keeps_its_mode_when_another_file_goes_eager)
+{
+	two_files_two_modes(_metadata, self->fd, MAPDRV_MODE_AROUND, 4,
+			    MAPDRV_MODE_EAGER, 0);
+}
+
+/* Not spelled out by the ABI: the usual copy_from_user() failure. */
+TEST_F(set_mode, set_mode_from_an_inaccessible_page_is_efault)
+{
+	void *p = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 8));
+	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_SET_MODE, p));
+	EXPECT_EQ(EFAULT, errno);
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 8);
+	munmap(p, self->page);
+}
+
+/*
+ * Arguments SET_MODE refuses with EINVAL, one per variant: a mode that does
+ * not exist, a window that is not a power of two from 1 to 512 (whatever
+ * the mode), a non-zero reserved field. The file keeps its mode.
+ */
+FIXTURE(set_mode_einval) {
+	int fd;
+};
+
+FIXTURE_VARIANT(set_mode_einval) {
+	uint32_t mode;
+	uint32_t window;
+	uint64_t reserved;
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, mode_count) {
+	.mode = MAPDRV_MODE_COUNT, .window = 16,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, mode_all_ones) {
+	.mode = UINT32_MAX,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, window_3) {
+	.mode = MAPDRV_MODE_AROUND, .window = 3,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, window_513) {
+	.mode = MAPDRV_MODE_AROUND, .window = 513,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, window_1024) {
+	.mode = MAPDRV_MODE_AROUND, .window = 1024,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, window_2_pow_31) {
+	.mode = MAPDRV_MODE_AROUND, .window = 1U << 31,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, window_all_ones) {
+	.mode = MAPDRV_MODE_AROUND, .window = UINT32_MAX,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, fault_with_window_3) {
+	.mode = MAPDRV_MODE_FAULT, .window = 3,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, eager_with_window_1024) {
+	.mode = MAPDRV_MODE_EAGER, .window = 1024,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, reserved_1) {
+	.mode = MAPDRV_MODE_AROUND, .window = 16, .reserved = 1,
+};
+
+FIXTURE_VARIANT_ADD(set_mode_einval, reserved_bit_63) {
+	.mode = MAPDRV_MODE_FAULT, .reserved = 1ULL << 63,
+};
+
+FIXTURE_SETUP(set_mode_einval)
+{
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	/* a state of its own, to see that it stays */
+	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 32);
+}
+
+FIXTURE_TEARDOWN(set_mode_einval)
+{
+	close(self->fd);
+}
+
+TEST_F(set_mode_einval, set_mode_is_einval)
+{
+	struct mapdrv_mode req = {
+		.mode = variant->mode,
+		.window = variant->window,
+		.reserved = variant->reserved,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_SET_MODE, &req));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(set_mode_einval, refused_set_mode_leaves_the_mode_and_window_alone)
+{
+	struct mapdrv_mode req = {
+		.mode = variant->mode,
+		.window = variant->window,
+		.reserved = variant->reserved,
+	};
+
+	ioctl(self->fd, MAPDRV_IOC_SET_MODE, &req);
+	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 32);
+}
+
+/*
+ * How each mode maps, one variant per mode. self->fd is in the variant's
+ * mode; the tests replay what they do on the model and compare.
+ */
+FIXTURE(mode_map) {
+	int fd;			/* O_RDWR, in the variant's mode */
+	size_t page;
+	size_t npages;		/* of the buffer */
+	uint64_t seed;
+	uint32_t mode, window;	/* of self->fd, as INFO reports them */
+};
+
+FIXTURE_VARIANT(mode_map) {
+	uint32_t mode, window;	/* for SET_MODE */
+};
+
+MAPDRV_MODE_VARIANTS(mode_map)
+
+FIXTURE_SETUP(mode_map)
+{
+	struct mapdrv_info info;
+
+	MAPDRV_SETUP_REQUIRE_DEVICE();
+	self->page = mapdrv_page_size();
+	self->fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
+				    variant->window);
+	self->npages = info.size / self->page;
+	self->seed = info.seed;
+	self->mode = info.mode;
+	self->window = info.window;
+	if (self->npages < SOME_PAGES)
+		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", SOME_PAGES);
+}
+
+FIXTURE_TEARDOWN(mode_map)
+{
+	close(self->fd);
+}
+
+/* The model of a mapping of self->fd. */
+static void model(struct __test_metadata *_metadata,
+		  FIXTURE_DATA(mode_map) *self, struct mapdrv_model *m,
+		  uint64_t first, size_t npages)
+{
+	mapdrv_must_model(_metadata, m, self->mode, self->window, first,
+			  npages);
+}
+
+/* The fault count of the driver. */
+static uint64_t faults(struct __test_metadata *_metadata, int fd)
+{
+	return mapdrv_must_info(_metadata, fd).faults;
+}
+
+/*
+ * The populate tests map the buffer from page 3 on, so that the first
+ * window is cut by the mapping's start.
+ */
+#define POPULATE_FIRST	3
+
+/* MAP_POPULATE of the buffer from POPULATE_FIRST on: the mapping. */
+static uint8_t *map_populate(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(mode_map) *self, int flags,
+			     size_t *npages)
+{
+	*npages = self->npages - POPULATE_FIRST;
+	return mapdrv_must_map(_metadata, self->fd,
+			       POPULATE_FIRST * self->page,
+			       *npages * self->page, PROT_READ,
+			       flags | MAP_POPULATE);
+}
+
+TEST_F(mode_map, map_populate_makes_every_page_resident)
+{
+	size_t n;
+	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
+
+	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
+	munmap(p, n * self->page);
+}
+
+TEST_F(mode_map, map_populate_of_a_private_mapping_makes_every_page_resident)
+{
+	size_t n;
+	uint8_t *p = map_populate(_metadata, self, MAP_PRIVATE, &n);
+
+	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
+					   POPULATE_FIRST * self->page,
+					   self->seed));
+	munmap(p, n * self->page);
+}
+
+/* Populating faults like touching every page in order: once per window. */
+TEST_F(mode_map, map_populate_faults_once_per_window)
+{
+	uint64_t before = faults(_metadata, self->fd), after;
+	struct mapdrv_model m;
+	size_t n;
+	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
+
+	after = faults(_metadata, self->fd);
+	model(_metadata, self, &m, POPULATE_FIRST, n);
+	mapdrv_model_touch_range(&m, 0, n);
+	EXPECT_EQ(m.faults, after - before);
+	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+TEST_F(mode_map, map_populate_leaves_the_pattern_and_no_fault_to_take)
+{
+	uint64_t before, after;
+	size_t n;
+	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
+
+	before = faults(_metadata, self->fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
+					   POPULATE_FIRST * self->page,
+					   self->seed));
+	after = faults(_metadata, self->fd);
+	EXPECT_EQ(before, after);
+	munmap(p, n * self->page);
+}
+
+/* Map the buffer from POPULATE_FIRST on and MADV_POPULATE_READ it. */
+static uint8_t *map_populate_read(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(mode_map) *self, size_t *npages)
+{
+	uint8_t *p;
+
+	*npages = self->npages - POPULATE_FIRST;
+	p = mapdrv_must_map(_metadata, self->fd, POPULATE_FIRST * self->page,
+			    *npages * self->page, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, madvise(p, *npages * self->page, MADV_POPULATE_READ))
+		TH_LOG("MADV_POPULATE_READ: %s", strerror(errno));
+	return p;
+}
+
+#define REQUIRE_MADV_POPULATE_READ()					\
+	do {								\
+		if (!mapdrv_have_madv_populate_read())			\
+			SKIP(return, "no MADV_POPULATE_READ (Linux 5.14)"); \
+	} while (0)
+
+TEST_F(mode_map, madvise_populate_read_makes_every_page_resident)
+{
+	size_t n;
+	uint8_t *p;
+
+	REQUIRE_MADV_POPULATE_READ();
+	p = map_populate_read(_metadata, self, &n);
+	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
+	munmap(p, n * self->page);
+}
+
+TEST_F(mode_map, madvise_populate_read_faults_once_per_window)
+{
+	struct mapdrv_model m;
+	uint64_t before;
+	size_t n;
+	uint8_t *p;
+
+	REQUIRE_MADV_POPULATE_READ();
+	before = faults(_metadata, self->fd);
+	p = map_populate_read(_metadata, self, &n);
+	model(_metadata, self, &m, POPULATE_FIRST, n);
+	mapdrv_model_touch_range(&m, 0, n);
+	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+TEST_F(mode_map, madvise_populate_read_leaves_the_pattern_and_no_fault_to_take)
+{
+	uint64_t before, after;
+	size_t n;
+	uint8_t *p;
+
+	REQUIRE_MADV_POPULATE_READ();
+	p = map_populate_read(_metadata, self, &n);
+	before = faults(_metadata, self->fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
+					   POPULATE_FIRST * self->page,
+					   self->seed));
+	after = faults(_metadata, self->fd);
+	EXPECT_EQ(before, after);
+	munmap(p, n * self->page);
+}
+
+/*
+ * After MADV_DONTNEED of everything, one touch is one fault that maps the
+ * page's window again (EAGER: MAPDRV_WINDOW_MAX pages), and the data is
+ * the same. The mapping is cut at both ends: buffer pages 3 to npages - 6.
+ */
+TEST_F(mode_map, touch_after_madvise_dontneed_maps_one_window_again)
+{
+	size_t first = 3, n = self->npages - 8, t = n * 3 / 4;
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *p;
+
+	model(_metadata, self, &m, first, n);
+	p = mapdrv_must_map(_metadata, self->fd, first * self->page,
+			    n * self->page, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
+					   first * self->page, self->seed));
+	mapdrv_model_touch_range(&m, 0, n);
+	ASSERT_EQ(0, madvise(p, n * self->page, MADV_DONTNEED))
+		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
+	mapdrv_model_drop(&m, 0, n);
+	ASSERT_EQ(0, mapdrv_resident_pages(p, n, NULL));
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(p + t * self->page);
+	EXPECT_EQ(1ULL, faults(_metadata, self->fd) - before);
+	mapdrv_model_touch(&m, t);
+	mapdrv_expect_resident(_metadata, p, &m);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
+					   first * self->page, self->seed));
+	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+/*
+ * A window some of whose pages are still mapped: the fault maps the holes
+ * around them (and does not stop at the first page it finds mapped).
+ */
+TEST_F(mode_map, refault_maps_the_holes_between_pages_still_mapped)
+{
+	size_t n = SOME_PAGES, t = 35;
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *p;
+
+	model(_metadata, self, &m, 0, n);
+	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(-1, mapdrv_check_pattern(p, n * self->page, 0, self->seed));
+	mapdrv_model_touch_range(&m, 0, n);
+	/* drop 33-34, 36-37 and 40, keep 32, 35 (then touched), 38-39 */
+	ASSERT_EQ(0, madvise(p + 33 * self->page, 2 * self->page,
+			     MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(p + 36 * self->page, 2 * self->page,
+			     MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(p + 40 * self->page, self->page, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(p + t * self->page, self->page, MADV_DONTNEED));
+	mapdrv_model_drop(&m, 33, 2);
+	mapdrv_model_drop(&m, 36, 2);
+	mapdrv_model_drop(&m, 40, 1);
+	mapdrv_model_drop(&m, t, 1);
+	mapdrv_expect_resident(_metadata, p, &m);
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(p + t * self->page);
+	EXPECT_EQ(1ULL, faults(_metadata, self->fd) - before);
+	mapdrv_model_touch(&m, t);
+	mapdrv_expect_resident(_metadata, p, &m);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page, 0, self->seed));
+	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+/*
+ * The mapping starts at buffer page 5 but at a virtual address aligned to
+ * MAPDRV_WINDOW_MAX pages: a window aligned on the address instead of on
+ * the buffer page offset maps other pages, and the check after each touch
+ * sees it.
+ */
+TEST_F(mode_map, window_is_aligned_on_the_buffer_page_offset_not_the_address)
+{
+	size_t first = 5, n = self->npages - 8, i;
+	size_t touches[] = { 0, n / 3, n - 1 };
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *r, *p;
+
+	r = mapdrv_reserve_aligned(n * self->page,
+				   MAPDRV_WINDOW_MAX * self->page);
+	ASSERT_NE(MAP_FAILED, r) TH_LOG("reserve: %s", strerror(errno));
+	p = mmap(r, n * self->page, PROT_READ, MAP_SHARED | MAP_FIXED,
+		 self->fd, first * self->page);
+	ASSERT_EQ(r, p) TH_LOG("mmap: %s", strerror(errno));
+	model(_metadata, self, &m, first, n);
+	before = faults(_metadata, self->fd);
+	for (i = 0; i < ARRAY_SIZE(touches); i++) {
+		mapdrv_touch(p + touches[i] * self->page);
+		mapdrv_model_touch(&m, touches[i]);
+		mapdrv_expect_resident(_metadata, p, &m);
+	}
+	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+/*
+ * Buffer pages 1-3 mapped between buffer pages 0 and 4, mapped right
+ * before and after by a FAULT file and never touched: a window (16 or 512
+ * pages from buffer page 0) is clipped to pages 1-3 and nothing else is
+ * mapped.
+ */
+TEST_F(mode_map, window_is_clipped_to_the_mapping_and_maps_no_neighbour)
+{
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *r, *p;
+	int nfd;
+
+	nfd = mapdrv_must_open_mode(_metadata, O_RDONLY, MAPDRV_MODE_FAULT, 0);
+	r = mapdrv_reserve_aligned(5 * self->page, self->page);
+	ASSERT_NE(MAP_FAILED, r) TH_LOG("reserve: %s", strerror(errno));
+	ASSERT_EQ(r, mmap(r, self->page, PROT_READ, MAP_SHARED | MAP_FIXED,
+			  nfd, 0));
+	p = mmap(r + self->page, 3 * self->page, PROT_READ,
+		 MAP_SHARED | MAP_FIXED, self->fd, self->page);
+	ASSERT_EQ(r + self->page, p) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_EQ(r + 4 * self->page,
+		  mmap(r + 4 * self->page, self->page, PROT_READ,
+		       MAP_SHARED | MAP_FIXED, nfd, 4 * self->page));
+	model(_metadata, self, &m, 1, 3);
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(p + self->page);
+	mapdrv_model_touch(&m, 1);
+	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	mapdrv_expect_resident(_metadata, p, &m);
+	EXPECT_EQ(0, mapdrv_resident_pages(r, 1, NULL));
+	EXPECT_EQ(0, mapdrv_resident_pages(r + 4 * self->page, 1, NULL));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, 3 * self->page, self->page,
+					   self->seed));
+	munmap(r, 5 * self->page);
+	close(nfd);
+	mapdrv_model_free(&m);
+}
+
+/* Both parts of a split mapping keep the mode, each clipping to itself. */
+TEST_F(mode_map, windows_are_clipped_to_each_part_of_a_split_mapping)
+{
+	size_t n = SOME_PAGES;
+	struct mapdrv_model lo, hi;
+	uint64_t before;
+	uint8_t *p;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
+			    MAP_SHARED);
+	ASSERT_EQ(0, munmap(p + 20 * self->page, 20 * self->page));
+	model(_metadata, self, &lo, 0, 20);
+	model(_metadata, self, &hi, 40, n - 40);
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(p + 10 * self->page);
+	mapdrv_model_touch(&lo, 10);
+	mapdrv_expect_resident(_metadata, p, &lo);
+	mapdrv_expect_resident(_metadata, p + 40 * self->page, &hi);
+	mapdrv_touch(p + 45 * self->page);
+	mapdrv_model_touch(&hi, 5);
+	mapdrv_expect_resident(_metadata, p, &lo);
+	mapdrv_expect_resident(_metadata, p + 40 * self->page, &hi);
+	EXPECT_EQ(lo.faults + hi.faults, faults(_metadata, self->fd) - before);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, 20 * self->page, 0, self->seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p + 40 * self->page,
+					   (n - 40) * self->page,
+					   40 * self->page, self->seed));
+	munmap(p, 20 * self->page);
+	munmap(p + 40 * self->page, (n - 40) * self->page);
+	mapdrv_model_free(&lo);
+	mapdrv_model_free(&hi);
+}
+
+/* A moved mapping keeps its mode and its buffer offsets. */
+TEST_F(mode_map, moved_mapping_keeps_its_mode_and_offsets)
+{
+	size_t first = 16, n = SOME_PAGES - first;
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *p, *q, *target;
+
+	target = mmap(NULL, n * self->page, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, target);
+	p = mapdrv_must_map(_metadata, self->fd, first * self->page,
+			    n * self->page, PROT_READ, MAP_SHARED);
+	q = mremap(p, n * self->page, n * self->page,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
+	model(_metadata, self, &m, first, n);
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(q + 21 * self->page);
+	mapdrv_model_touch(&m, 21);
+	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	mapdrv_expect_resident(_metadata, q, &m);
+	EXPECT_EQ(-1, mapdrv_check_pattern(q, n * self->page,
+					   first * self->page, self->seed));
+	munmap(q, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+TEST_F(mode_map, private_mapping_follows_the_mode)
+{
+	size_t first = 7, n = SOME_PAGES - first;
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *p;
+
+	model(_metadata, self, &m, first, n);
+	p = mapdrv_must_map(_metadata, self->fd, first * self->page,
+			    n * self->page, PROT_READ, MAP_PRIVATE);
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(p + 2 * self->page);
+	mapdrv_model_touch(&m, 2);
+	mapdrv_touch(p + 30 * self->page);
+	mapdrv_model_touch(&m, 30);
+	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	mapdrv_expect_resident(_metadata, p, &m);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
+					   first * self->page, self->seed));
+	munmap(p, n * self->page);
+	mapdrv_model_free(&m);
+}
+
+TEST_F(mode_map, mapping_of_a_read_only_fd_follows_the_mode)
+{
+	struct mapdrv_model m;
+	uint64_t before;
+	uint8_t *p;
+	int fd;
+
+	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
+				   variant->window);
+	model(_metadata, self, &m, 0, SOME_PAGES);
+	p = mapdrv_must_map(_metadata, fd, 0, SOME_PAGES * self->page,
+			    PROT_READ, MAP_SHARED);
+	before = faults(_metadata, self->fd);
+	mapdrv_touch(p + 50 * self->page);
+	mapdrv_model_touch(&m, 50);
+	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	mapdrv_expect_resident(_metadata, p, &m);
+	munmap(p, SOME_PAGES * self->page);
+	close(fd);
+	mapdrv_model_free(&m);
+}
+
+/* In AROUND and EAGER mode fork() copies the page table entries too. */
+TEST_F(mode_map, forked_child_reads_the_whole_pattern)
+{
+	size_t size = self->npages * self->page;
+	uint8_t *p;
+	pid_t pid;
+
+	p = mapdrv_must_map(_metadata, self->fd, 0, size, PROT_READ,
+			    MAP_SHARED);
+	mapdrv_touch(p + 3 * self->page);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(mapdrv_check_pattern(p, size, 0, self->seed) == -1 ?
+		      0 : 1);
+	EXPECT_EQ(0, mapdrv_wait_child(pid));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, size, 0, self->seed));
+	munmap(p, size);
+}
+
+TEST_HARNESS_MAIN
