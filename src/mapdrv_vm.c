@@ -139,6 +139,8 @@ static int mapdrv_insert_range(struct vm_area_struct *vma,
 			pgoff++;
 		else if (ret)
 			return ret;
+		/* eager on a 1 GiB buffer is 262144 pages: let others run. */
+		cond_resched();
 	}
 	return 0;
 }
