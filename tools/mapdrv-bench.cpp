@@ -50,6 +50,7 @@
 
 #include <linux/mapdrv.h>
 
+#include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
 #include <mapdrv/fd.hpp>
 #include <mapdrv/mapping.hpp>
@@ -67,6 +68,10 @@
 
 namespace {
 
+using mapdrv::cli::action;
+using mapdrv::cli::flush_stdout;
+using mapdrv::cli::usage_error;
+
 constexpr const char prog[] = "mapdrv-bench";
 
 constexpr std::string_view version()
@@ -76,10 +81,6 @@ constexpr std::string_view version()
 		v = v.substr(1, v.size() - 2);
 	return v;
 }
-
-struct usage_error : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
 
 /* A page that did not hold what it should: exit status 1. */
 struct data_error : std::runtime_error {
@@ -107,8 +108,6 @@ struct options {
 	bool json = false;
 	bool quiet = false;
 };
-
-enum class action { run, help, version };
 
 void print_help()
 {
@@ -1877,13 +1876,6 @@ void write_file(const std::string &path, const std::string &text)
 		throw_errno("close " + path);
 }
 
-void flush_stdout()
-{
-	if (std::fflush(stdout) != 0 || std::ferror(stdout))
-		throw std::system_error(errno ? errno : EIO, std::generic_category(),
-					"writing to standard output");
-}
-
 int run(const options &opt)
 {
 	/* Fail on an unwritable --out before minutes of measuring, not after. */
@@ -1916,32 +1908,14 @@ int run(const options &opt)
 
 int main(int argc, char **argv)
 {
-	try {
-		options opt;
-		switch (parse_args(argc, argv, opt)) {
-		case action::help:
-			print_help();
-			flush_stdout();
-			return exit_ok;
-		case action::version:
-			print_version();
-			flush_stdout();
-			return exit_ok;
-		case action::run:
-			break;
-		}
-		return run(opt);
-	} catch (const usage_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_usage;
-	} catch (const data_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_data;
-	} catch (const mapdrv::device_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.explain().c_str());
-		return exit_device;
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_device;
-	}
+	return mapdrv::cli::run_main<options>(
+		prog, argc, argv, parse_args, print_help, print_version,
+		[](const options &opt) {
+			try {
+				return run(opt);
+			} catch (const data_error &e) {
+				std::fprintf(stderr, "%s: %s\n", prog, e.what());
+				return int{exit_data};
+			}
+		});
 }

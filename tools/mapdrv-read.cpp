@@ -29,6 +29,7 @@
 
 #include <linux/mapdrv.h>
 
+#include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
 #include <mapdrv/mapping.hpp>
 
@@ -44,6 +45,10 @@
 
 namespace {
 
+using mapdrv::cli::action;
+using mapdrv::cli::flush_stdout;
+using mapdrv::cli::usage_error;
+
 constexpr const char prog[] = "mapdrv-read";
 
 constexpr std::string_view version()
@@ -53,11 +58,6 @@ constexpr std::string_view version()
 		v = v.substr(1, v.size() - 2);
 	return v;
 }
-
-/* Bad command line or range: exit status 2. */
-struct usage_error : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
 
 enum exit_status : int {
 	exit_ok = 0,
@@ -72,8 +72,6 @@ struct options {
 	std::optional<std::uint64_t> length;
 	bool json = false;
 };
-
-enum class action { run, help, version };
 
 void print_help()
 {
@@ -251,13 +249,6 @@ std::string json_string(std::string_view s)
 }
 
 /* Report a failed write to stdout (a full disk, a closed pipe) instead of exiting 0. */
-void flush_stdout()
-{
-	if (std::fflush(stdout) != 0 || std::ferror(stdout))
-		throw std::system_error(errno ? errno : EIO, std::generic_category(),
-					"writing to standard output");
-}
-
 std::uint64_t minor_faults()
 {
 	struct rusage ru {};
@@ -462,30 +453,6 @@ int run(const options &opt)
 
 int main(int argc, char **argv)
 {
-	try {
-		options opt;
-		switch (parse_args(argc, argv, opt)) {
-		case action::help:
-			print_help();
-			flush_stdout();
-			return exit_ok;
-		case action::version:
-			print_version();
-			flush_stdout();
-			return exit_ok;
-		case action::run:
-			break;
-		}
-		return run(opt);
-	} catch (const usage_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_usage;
-	} catch (const mapdrv::device_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.explain().c_str());
-		return exit_device;
-	} catch (const std::exception &e) {
-		/* std::system_error from mmap, ABI mismatch, out of memory, ... */
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_device;
-	}
+	return mapdrv::cli::run_main<options>(prog, argc, argv, parse_args,
+					      print_help, print_version, run);
 }

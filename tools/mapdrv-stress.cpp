@@ -72,6 +72,7 @@
 
 #include <linux/mapdrv.h>
 
+#include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
 
 /* Newer than some libc headers. */
@@ -108,6 +109,10 @@
 
 namespace {
 
+using mapdrv::cli::action;
+using mapdrv::cli::flush_stdout;
+using mapdrv::cli::usage_error;
+
 using u64 = std::uint64_t;
 using u32 = std::uint32_t;
 
@@ -121,10 +126,6 @@ constexpr std::string_view version()
 		v = v.substr(1, v.size() - 2);
 	return v;
 }
-
-struct usage_error : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
 
 /* A device problem found before the workers start: exit status 3. */
 struct device_problem : std::runtime_error {
@@ -163,8 +164,6 @@ struct options {
 	bool keep_going = false;
 	std::vector<std::string> exclude;
 };
-
-enum class action { run, help, version };
 
 void print_help()
 {
@@ -441,13 +440,6 @@ std::string json_string(std::string_view s)
 	}
 	out += '"';
 	return out;
-}
-
-void flush_stdout()
-{
-	if (std::fflush(stdout) != 0 || std::ferror(stdout))
-		throw std::system_error(errno ? errno : EIO, std::generic_category(),
-					"writing to standard output");
 }
 
 /* ------------------------------------------------------------------ */
@@ -3571,29 +3563,6 @@ int run(const options &opt)
 
 int main(int argc, char **argv)
 {
-	try {
-		options opt;
-		switch (parse_args(argc, argv, opt)) {
-		case action::help:
-			print_help();
-			flush_stdout();
-			return exit_ok;
-		case action::version:
-			print_version();
-			flush_stdout();
-			return exit_ok;
-		case action::run:
-			break;
-		}
-		return run(opt);
-	} catch (const usage_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_usage;
-	} catch (const mapdrv::device_error &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.explain().c_str());
-		return exit_device;
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-		return exit_device;
-	}
+	return mapdrv::cli::run_main<options>(prog, argc, argv, parse_args,
+					      print_help, print_version, run);
 }
