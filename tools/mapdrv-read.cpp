@@ -164,21 +164,11 @@ action parse_args(int argc, char **argv, options &opt)
 			if (act != action::help)
 				act = action::version;
 			break;
-		case ':':
-			throw usage_error(std::string("option '") + argv[optind - 1] +
-					  "' requires an argument (try --help)");
-		case '?':
 		default:
-			if (optopt != 0 && std::strchr(short_opts + 1, optopt) == nullptr)
-				throw usage_error(std::string("invalid option -- '") +
-						  static_cast<char>(optopt) + "' (try --help)");
-			throw usage_error(std::string("invalid option '") + argv[optind - 1] +
-					  "' (try --help)");
+			mapdrv::cli::getopt_error(c, argv, short_opts);
 		}
 	}
-	if (optind < argc)
-		throw usage_error(std::string("unexpected argument '") + argv[optind] +
-				  "' (try --help)");
+	mapdrv::cli::no_operands(argc, argv);
 	if (opt.device.empty())
 		throw usage_error("--device: empty path");
 	return act;

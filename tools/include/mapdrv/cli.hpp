@@ -5,9 +5,13 @@
 // become one line on stderr and an exit status.
 #pragma once
 
+#include <getopt.h>
+
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "device.hpp"
@@ -25,6 +29,27 @@ struct usage_error : std::runtime_error {
 };
 
 enum class action { run, help, version };
+
+// getopt_long() returned ':' or '?' (@short_opts starts with ':'): say why.
+[[noreturn]] inline void getopt_error(int c, char **argv, const char *short_opts)
+{
+	if (c == ':')
+		throw usage_error(std::string("option '") + argv[optind - 1] +
+				  "' requires an argument (try --help)");
+	if (optopt != 0 && std::strchr(short_opts + 1, optopt) == nullptr)
+		throw usage_error(std::string("invalid option -- '") +
+				  static_cast<char>(optopt) + "' (try --help)");
+	throw usage_error(std::string("invalid option '") + argv[optind - 1] +
+			  "' (try --help)");
+}
+
+// The tools take options only.
+inline void no_operands(int argc, char **argv)
+{
+	if (optind < argc)
+		throw usage_error(std::string("unexpected argument '") + argv[optind] +
+				  "' (try --help)");
+}
 
 // Output that could not be written is an error, not a silent success.
 inline void flush_stdout()
