@@ -54,13 +54,9 @@
 #include <mapdrv/device.hpp>
 #include <mapdrv/fd.hpp>
 #include <mapdrv/mapping.hpp>
+#include <mapdrv/text.hpp>
 #include <mapdrv/svg_bars.hpp>
 
-#ifndef MAPDRV_VERSION
-#define MAPDRV_VERSION "0.1.0"
-#endif
-#define MAPDRV_STRINGIFY2(x) #x
-#define MAPDRV_STRINGIFY(x) MAPDRV_STRINGIFY2(x)
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22	/* Linux 5.14 */
@@ -71,16 +67,13 @@ namespace {
 using mapdrv::cli::action;
 using mapdrv::cli::flush_stdout;
 using mapdrv::cli::usage_error;
+using mapdrv::fmt;
+using mapdrv::json_string;
+using mapdrv::cli::parse_size_option;
+using mapdrv::cli::version;
+using mapdrv::cli::install_sigbus_handler;
 
 constexpr const char prog[] = "mapdrv-bench";
-
-constexpr std::string_view version()
-{
-	std::string_view v = MAPDRV_STRINGIFY(MAPDRV_VERSION);
-	if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
-		v = v.substr(1, v.size() - 2);
-	return v;
-}
 
 /* A page that did not hold what it should: exit status 1. */
 struct data_error : std::runtime_error {
@@ -172,33 +165,6 @@ void print_help()
 "  3    device or system error: no device node, permission denied, not a\n"
 "       mapdrv device, a failed mmap, out of memory, cannot write DIR\n",
 		prog, prog, mapdrv::default_device_path, static_cast<unsigned>(MAPDRV_WINDOW_MAX));
-}
-
-void print_version()
-{
-	const std::string_view v = version();
-	std::printf("%s %.*s\n", prog, static_cast<int>(v.size()), v.data());
-}
-
-std::string fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-std::string fmt(const char *format, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, format);
-	std::vsnprintf(buf, sizeof(buf), format, ap);
-	va_end(ap);
-	return buf;
-}
-
-std::uint64_t parse_size_option(const char *name, const char *arg)
-{
-	try {
-		return mapdrv::parse_size(arg);
-	} catch (const std::invalid_argument &e) {
-		throw usage_error(std::string(name) + ": " + e.what());
-	}
 }
 
 unsigned parse_reps(const char *arg)
@@ -573,35 +539,6 @@ int set_mode(int fd, std::uint32_t mode, std::uint32_t window)
 	arg.mode = mode;
 	arg.window = window;
 	return ::ioctl(fd, MAPDRV_IOC_SET_MODE, &arg) < 0 ? errno : 0;
-}
-
-/*
- * A driver that fails a fault sends SIGBUS. Turn that into one line and
- * exit status 3 instead of a bare "Bus error". Async-signal-safe only.
- */
-void on_sigbus(int, siginfo_t *si, void *)
-{
-	char msg[128] = "mapdrv-bench: SIGBUS reading a mapping at address 0x";
-	std::size_t len = std::strlen(msg);
-	const auto addr = reinterpret_cast<std::uintptr_t>(si->si_addr);
-	for (int shift = static_cast<int>(sizeof(addr) * 8) - 4; shift >= 0; shift -= 4)
-		msg[len++] = "0123456789abcdef"[(addr >> shift) & 0xf];
-	const char tail[] = " (the driver failed a page fault)\n";
-	std::memcpy(msg + len, tail, sizeof(tail) - 1);
-	len += sizeof(tail) - 1;
-	ssize_t ignored = write(STDERR_FILENO, msg, len);
-	(void)ignored;
-	_exit(exit_device);
-}
-
-void install_sigbus_handler()
-{
-	struct sigaction sa {};
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = static_cast<int>(SA_SIGINFO | SA_RESETHAND);
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, nullptr) < 0)
-		throw_errno("sigaction SIGBUS");
 }
 
 /* ---- the benchmark ---------------------------------------------------- */
@@ -1088,7 +1025,7 @@ void bench::copies(bool record, bool verify)
 void bench::run()
 {
 	const std::int64_t start = now_ns();
-	install_sigbus_handler();
+	install_sigbus_handler(prog);
 	/* THP off for every mapping of this process, MAP_POPULATE ones too. */
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
 		throw_errno("prctl PR_SET_THP_DISABLE");
@@ -1453,29 +1390,6 @@ void bench::print_text() const
 	}
 	std::printf("\n*** %s ***\n", tcg_note().c_str());
 	std::printf("run time %.0f s\n", seconds_);
-}
-
-/* ---- JSON ------------------------------------------------------------------- */
-
-std::string json_string(std::string_view s)
-{
-	std::string out = "\"";
-	for (const char ch : s) {
-		const auto c = static_cast<unsigned char>(ch);
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		case '\r': out += "\\r"; break;
-		default:
-			if (c < 0x20)
-				out += fmt("\\u%04x", c);
-			else
-				out += ch;
-		}
-	}
-	return out + '"';
 }
 
 /* A JSON writer that places the commas. */
@@ -1899,7 +1813,7 @@ int run(const options &opt)
 int main(int argc, char **argv)
 {
 	return mapdrv::cli::run_main<options>(
-		prog, argc, argv, parse_args, print_help, print_version,
+		prog, argc, argv, parse_args, print_help,
 		[](const options &opt) {
 			try {
 				return run(opt);

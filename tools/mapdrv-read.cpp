@@ -32,32 +32,22 @@
 #include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
 #include <mapdrv/mapping.hpp>
+#include <mapdrv/text.hpp>
 
-/*
- * The build may pass -DMAPDRV_VERSION='"1.2.3"' (canonical) or
- * -DMAPDRV_VERSION=1.2.3; both print as 1.2.3.
- */
-#ifndef MAPDRV_VERSION
-#define MAPDRV_VERSION "0.1.0"
-#endif
-#define MAPDRV_STRINGIFY2(x) #x
-#define MAPDRV_STRINGIFY(x) MAPDRV_STRINGIFY2(x)
 
 namespace {
 
 using mapdrv::cli::action;
 using mapdrv::cli::flush_stdout;
 using mapdrv::cli::usage_error;
+using mapdrv::fmt;
+using mapdrv::hex;
+using mapdrv::hex16;
+using mapdrv::json_string;
+using mapdrv::cli::parse_size_option;
+using mapdrv::cli::install_sigbus_handler;
 
 constexpr const char prog[] = "mapdrv-read";
-
-constexpr std::string_view version()
-{
-	std::string_view v = MAPDRV_STRINGIFY(MAPDRV_VERSION);
-	if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
-		v = v.substr(1, v.size() - 2);
-	return v;
-}
 
 enum exit_status : int {
 	exit_ok = 0,
@@ -112,21 +102,6 @@ void print_help()
 		prog, prog, mapdrv::default_device_path);
 }
 
-void print_version()
-{
-	const std::string_view v = version();
-	std::printf("%s %.*s\n", prog, static_cast<int>(v.size()), v.data());
-}
-
-std::uint64_t parse_size_option(const char *name, const char *arg)
-{
-	try {
-		return mapdrv::parse_size(arg);
-	} catch (const std::invalid_argument &e) {
-		throw usage_error(std::string(name) + ": " + e.what());
-	}
-}
-
 action parse_args(int argc, char **argv, options &opt)
 {
 	static const char short_opts[] = ":d:o:l:jhV";
@@ -174,28 +149,6 @@ action parse_args(int argc, char **argv, options &opt)
 	return act;
 }
 
-std::string fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-std::string fmt(const char *format, ...)
-{
-	char buf[256];
-	va_list ap;
-	va_start(ap, format);
-	std::vsnprintf(buf, sizeof(buf), format, ap);
-	va_end(ap);
-	return buf;
-}
-
-std::string hex(std::uint64_t v)
-{
-	return fmt("0x%" PRIx64, v);
-}
-
-std::string hex16(std::uint64_t v)
-{
-	return fmt("0x%016" PRIx64, v);
-}
-
 /* human(4194304, "B") == "4 MiB"; human(1.5e9, "B/s") == "1.4 GiB/s" */
 std::string human(double v, const char *unit)
 {
@@ -216,28 +169,6 @@ std::string in_units(std::uint64_t bytes)
 	return bytes < 1024 ? std::string() : " (" + human(static_cast<double>(bytes), "B") + ")";
 }
 
-std::string json_string(std::string_view s)
-{
-	std::string out = "\"";
-	for (const char ch : s) {
-		const auto c = static_cast<unsigned char>(ch);
-		switch (c) {
-		case '"':  out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		case '\r': out += "\\r"; break;
-		default:
-			if (c < 0x20)
-				out += fmt("\\u%04x", c);
-			else
-				out += ch;
-		}
-	}
-	out += '"';
-	return out;
-}
-
 /* Report a failed write to stdout (a full disk, a closed pipe) instead of exiting 0. */
 std::uint64_t minor_faults()
 {
@@ -245,35 +176,6 @@ std::uint64_t minor_faults()
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		throw std::system_error(errno, std::generic_category(), "getrusage");
 	return static_cast<std::uint64_t>(ru.ru_minflt);
-}
-
-/*
- * A driver that fails a fault sends SIGBUS. Turn that into one line and
- * exit status 3 instead of a bare "Bus error". Async-signal-safe only.
- */
-void on_sigbus(int, siginfo_t *si, void *)
-{
-	char msg[128] = "mapdrv-read: SIGBUS reading the mapping at address 0x";
-	std::size_t len = std::strlen(msg);
-	const auto addr = reinterpret_cast<std::uintptr_t>(si->si_addr);
-	for (int shift = static_cast<int>(sizeof(addr) * 8) - 4; shift >= 0; shift -= 4)
-		msg[len++] = "0123456789abcdef"[(addr >> shift) & 0xf];
-	const char tail[] = " (the driver failed a page fault)\n";
-	std::memcpy(msg + len, tail, sizeof(tail) - 1);
-	len += sizeof(tail) - 1;
-	ssize_t ignored = write(STDERR_FILENO, msg, len);
-	(void)ignored;
-	_exit(exit_device);
-}
-
-void install_sigbus_handler()
-{
-	struct sigaction sa {};
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = static_cast<int>(SA_SIGINFO | SA_RESETHAND);
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, nullptr) < 0)
-		throw std::system_error(errno, std::generic_category(), "sigaction SIGBUS");
 }
 
 struct report {
@@ -395,7 +297,7 @@ int run(const options &opt)
 
 	const mapdrv::mapping map = dev.map(offset, static_cast<std::size_t>(length),
 					    PROT_READ, MAP_SHARED);
-	install_sigbus_handler();
+	install_sigbus_handler(prog);
 
 	/*
 	 * Nothing touches the mapping before verify(): its loads fault every
@@ -443,6 +345,5 @@ int run(const options &opt)
 
 int main(int argc, char **argv)
 {
-	return mapdrv::cli::run_main<options>(prog, argc, argv, parse_args,
-					      print_help, print_version, run);
+	return mapdrv::cli::run_main<options>(prog, argc, argv, parse_args, print_help, run);
 }

@@ -74,6 +74,7 @@
 
 #include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
+#include <mapdrv/text.hpp>
 
 /* Newer than some libc headers. */
 #ifndef MAP_SHARED_VALIDATE
@@ -101,31 +102,23 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-#ifndef MAPDRV_VERSION
-#define MAPDRV_VERSION "0.1.0"
-#endif
-#define MAPDRV_STRINGIFY2(x) #x
-#define MAPDRV_STRINGIFY(x) MAPDRV_STRINGIFY2(x)
 
 namespace {
 
 using mapdrv::cli::action;
 using mapdrv::cli::flush_stdout;
 using mapdrv::cli::usage_error;
+using mapdrv::fmt;
+using mapdrv::hex;
+using mapdrv::hex16;
+using mapdrv::json_string;
+using mapdrv::cli::version;
 
 using u64 = std::uint64_t;
 using u32 = std::uint32_t;
 
 constexpr const char prog[] = "mapdrv-stress";
 constexpr const char module_name[] = MAPDRV_DEVICE_NAME;
-
-constexpr std::string_view version()
-{
-	std::string_view v = MAPDRV_STRINGIFY(MAPDRV_VERSION);
-	if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
-		v = v.substr(1, v.size() - 2);
-	return v;
-}
 
 /* A device problem found before the workers start: exit status 3. */
 struct device_problem : std::runtime_error {
@@ -240,12 +233,6 @@ void print_help()
 		prog, prog, static_cast<int>(sizeof(prog) - 1), "", static_cast<int>(sizeof(prog) - 1), "",
 		mapdrv::default_device_path,
 		module_name, max_printed, max_workers);
-}
-
-void print_version()
-{
-	const std::string_view v = version();
-	std::printf("%s %.*s\n", prog, static_cast<int>(v.size()), v.data());
 }
 
 u64 parse_u64(const char *name, const char *arg)
@@ -379,28 +366,6 @@ action parse_args(int argc, char **argv, options &opt)
 /* ------------------------------------------------------------------ */
 /* Formatting                                                          */
 
-std::string fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-std::string fmt(const char *format, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, format);
-	std::vsnprintf(buf, sizeof(buf), format, ap);
-	va_end(ap);
-	return buf;
-}
-
-std::string hex(u64 v)
-{
-	return fmt("0x%" PRIx64, v);
-}
-
-std::string hex16(u64 v)
-{
-	return fmt("0x%016" PRIx64, v);
-}
-
 std::string errno_name(int err)
 {
 	if (err == 0)
@@ -408,28 +373,6 @@ std::string errno_name(int err)
 	if (const char *name = strerrorname_np(err))
 		return name;
 	return "errno " + std::to_string(err);
-}
-
-std::string json_string(std::string_view s)
-{
-	std::string out = "\"";
-	for (const char ch : s) {
-		const auto c = static_cast<unsigned char>(ch);
-		switch (c) {
-		case '"':  out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		case '\r': out += "\\r"; break;
-		default:
-			if (c < 0x20)
-				out += fmt("\\u%04x", c);
-			else
-				out += ch;
-		}
-	}
-	out += '"';
-	return out;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3553,6 +3496,5 @@ int run(const options &opt)
 
 int main(int argc, char **argv)
 {
-	return mapdrv::cli::run_main<options>(prog, argc, argv, parse_args,
-					      print_help, print_version, run);
+	return mapdrv::cli::run_main<options>(prog, argc, argv, parse_args, print_help, run);
 }

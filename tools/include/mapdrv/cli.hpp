@@ -6,15 +6,29 @@
 #pragma once
 
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "device.hpp"
+
+/*
+ * The build may pass -DMAPDRV_VERSION='"1.2.3"' (canonical) or
+ * -DMAPDRV_VERSION=1.2.3; both print as 1.2.3.
+ */
+#ifndef MAPDRV_VERSION
+#define MAPDRV_VERSION "0.1.0"
+#endif
+#define MAPDRV_STRINGIFY2(x) #x
+#define MAPDRV_STRINGIFY(x) MAPDRV_STRINGIFY2(x)
 
 namespace mapdrv::cli {
 
@@ -29,6 +43,68 @@ struct usage_error : std::runtime_error {
 };
 
 enum class action { run, help, version };
+
+constexpr std::string_view version()
+{
+	std::string_view v = MAPDRV_STRINGIFY(MAPDRV_VERSION);
+	if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
+		v = v.substr(1, v.size() - 2);
+	return v;
+}
+
+// "--version": "PROG VERSION".
+inline void print_version(const char *prog)
+{
+	const std::string_view v = version();
+	std::printf("%s %.*s\n", prog, static_cast<int>(v.size()), v.data());
+}
+
+// A size option's value (see parse_size()), or a usage error naming @name.
+inline std::uint64_t parse_size_option(const char *name, const char *arg)
+{
+	try {
+		return parse_size(arg);
+	} catch (const std::invalid_argument &e) {
+		throw usage_error(std::string(name) + ": " + e.what());
+	}
+}
+
+namespace detail {
+inline const char *sigbus_prog = "mapdrv";
+
+/* Async-signal-safe only: one line on stderr, then exit status 3. */
+inline void on_sigbus(int, siginfo_t *si, void *)
+{
+	char msg[160];
+	std::size_t len = 0;
+	const auto put = [&](const char *s) {
+		while (*s && len < sizeof(msg))
+			msg[len++] = *s++;
+	};
+	put(sigbus_prog);
+	put(": SIGBUS reading a mapping at address 0x");
+	const auto addr = reinterpret_cast<std::uintptr_t>(si->si_addr);
+	for (int shift = static_cast<int>(sizeof(addr) * 8) - 4; shift >= 0 && len < sizeof(msg); shift -= 4)
+		msg[len++] = "0123456789abcdef"[(addr >> shift) & 0xf];
+	put(" (the driver failed a page fault)\n");
+	ssize_t ignored = write(STDERR_FILENO, msg, len);
+	(void)ignored;
+	_exit(3);
+}
+} // namespace detail
+
+// A driver that fails a fault sends SIGBUS: turn it into one line naming
+// @prog and exit status 3 instead of a bare "Bus error".
+inline void install_sigbus_handler(const char *prog)
+{
+	detail::sigbus_prog = prog;
+	struct sigaction sa {};
+	sa.sa_sigaction = detail::on_sigbus;
+	sa.sa_flags = static_cast<int>(SA_SIGINFO | SA_RESETHAND);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, nullptr) < 0)
+		throw std::system_error(errno, std::generic_category(), "sigaction SIGBUS");
+}
 
 // getopt_long() returned ':' or '?' (@short_opts starts with ':'): say why.
 [[noreturn]] inline void getopt_error(int c, char **argv, const char *short_opts)
@@ -62,9 +138,9 @@ inline void flush_stdout()
 // main() of a tool: parse(argc, argv, opt) says what to do; --help and
 // --version print and exit 0; run(opt) gives the exit status. Errors are
 // caught here once: usage (2), device and system errors (3).
-template <class Options, class Parse, class Help, class Version, class Run>
+template <class Options, class Parse, class Help, class Run>
 int run_main(const char *prog, int argc, char **argv, Parse parse, Help help,
-	     Version version, Run run)
+	     Run run)
 {
 	try {
 		Options opt;
@@ -74,7 +150,7 @@ int run_main(const char *prog, int argc, char **argv, Parse parse, Help help,
 			flush_stdout();
 			return exit_ok;
 		case action::version:
-			version();
+			print_version(prog);
 			flush_stdout();
 			return exit_ok;
 		case action::run:

@@ -159,16 +159,6 @@ private:
 		return palette[i % (sizeof(palette) / sizeof(palette[0]))];
 	}
 
-	static std::string fmt(const char *format, ...) __attribute__((format(printf, 1, 2)))
-	{
-		char buf[512];
-		va_list ap;
-		va_start(ap, format);
-		std::vsnprintf(buf, sizeof(buf), format, ap);
-		va_end(ap);
-		return buf;
-	}
-
 	static void text(std::string &out, double x, double y, std::string_view s,
 			 const char *cls, const char *anchor = "start")
 	{
