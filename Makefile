@@ -16,15 +16,19 @@ HARNESS_DIR := $(BUILD)/linux-source-6.1/tools/testing/selftests
 HARNESS := $(HARNESS_DIR)/kselftest_harness.h
 
 CXX := g++
-CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Werror -static \
+CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Werror -static -pthread \
 	-Iinclude/uapi -Itools/include -DMAPDRV_VERSION='"$(VERSION)"'
 TEST_CC := gcc
 # -Wno-unused-parameter: the 6.1 harness has unused parameters of its own.
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -static -pthread \
 	-I$(HARNESS_DIR) -Iinclude/uapi
 
-TOOLS := $(BUILD)/bin/mapdrv-read
+# The programs users install: this list, nothing else. A tool's sources are
+# tools/<name>.cpp, or every .cpp in tools/<name>/ (with its own headers).
+TOOL_NAMES := mapdrv-read mapdrv-stress mapdrv-bench
+TOOLS := $(patsubst %,$(BUILD)/bin/%,$(TOOL_NAMES))
 TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv.h
+tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp)
 TEST_SRCS := $(wildcard tests/*_test.c)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
@@ -42,9 +46,11 @@ modules_install:
 
 tools: $(TOOLS)
 
-$(BUILD)/bin/%: tools/%.cpp $(TOOL_HEADERS)
+# The one rule for every C++ program, installed or not.
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADERS)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -o $@ $<
+	$(CXX) $(CXXFLAGS) $(if $(wildcard tools/$*/),-Itools/$*) -o $@ $(filter %.cpp,$^)
 
 tests: $(TESTS)
 

@@ -6,14 +6,7 @@
 #   make bench KERNEL=6.12
 #   make bench MAPDRV_BENCH_REPS=21
 
-BENCH_BIN := $(BUILD)/bin/mapdrv-bench
-
 .PHONY: bench
-
-tools: $(BENCH_BIN)
-
-# Its thread-scaling measurement runs two threads.
-$(BENCH_BIN): CXXFLAGS += -pthread
 
 bench:
 	tools/bench.sh $(KERNEL)

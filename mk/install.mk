@@ -46,9 +46,8 @@ MOD_RELEASE = $(or $(KERNELRELEASE),$(shell sed -n \
 MOD_BUILD = $(BUILD)/install/mod-$(MOD_RELEASE)
 MOD_DEST = $(DESTDIR)/lib/modules/$(MOD_RELEASE)/$(INSTALL_MOD_DIR)
 
-# Every tool: $(TOOLS), and any tools/*.cpp another mk/*.mk adds to `tools`.
-MAPDRV_TOOLS = $(sort $(TOOLS) $(patsubst tools/%.cpp,$(BUILD)/bin/%,$(wildcard tools/*.cpp)))
-TOOL_NAMES = $(notdir $(MAPDRV_TOOLS))
+# Every installed tool: the Makefile's TOOL_NAMES.
+MAPDRV_TOOLS = $(TOOLS)
 MAN1 = $(patsubst %,$(BUILD)/man/%.1,$(TOOL_NAMES))
 MAN4 = $(BUILD)/man/mapdrv.4
 COMPLETIONS = $(patsubst %,$(BUILD)/completion/%,$(TOOL_NAMES))

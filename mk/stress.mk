@@ -14,12 +14,6 @@ STRESS_OUT ?= $(BUILD)/vm/stress
 
 .PHONY: stress
 
-TOOLS += $(STRESS_BIN)
-tools: $(STRESS_BIN)
-
-# Worker threads in every worker process.
-$(STRESS_BIN): CXXFLAGS += -pthread
-
 stress: $(STRESS_BIN)
 	tools/vm/run.sh -k $(KERNEL) -o $(STRESS_OUT) -f $(STRESS_BIN):/root/bin/mapdrv-stress \
 		-- 'mapdrv-stress --unload $(STRESS_ARGS)'

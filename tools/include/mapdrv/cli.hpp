@@ -12,11 +12,14 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <charconv>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "device.hpp"
 
@@ -67,6 +70,50 @@ inline std::uint64_t parse_size_option(const char *name, const char *arg)
 	} catch (const std::invalid_argument &e) {
 		throw usage_error(std::string(name) + ": " + e.what());
 	}
+}
+
+// A count option's value: decimal or 0x-prefixed hexadecimal, no suffix,
+// from @min to @max; otherwise a usage error naming @name.
+inline std::uint64_t parse_number_option(const char *name, const char *arg,
+					 std::uint64_t min = 0,
+					 std::uint64_t max = UINT64_MAX)
+{
+	std::string_view text(arg);
+	int base = 10;
+	if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		base = 16;
+		text.remove_prefix(2);
+	}
+	std::uint64_t value = 0;
+	const char *const end = text.data() + text.size();
+	const auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
+	if (text.empty() || ec != std::errc() || ptr != end)
+		throw usage_error(std::string(name) + ": invalid number '" + arg + "' (try --help)");
+	if (value < min || value > max)
+		throw usage_error(std::string(name) + ": " + arg + " is not between " +
+				  std::to_string(min) + " and " + std::to_string(max));
+	return value;
+}
+
+// A comma-separated option value ("16,64,256"): each item through @item,
+// which may throw usage_error; an empty item is an error.
+template <class T>
+std::vector<T> parse_list_option(const char *name, const char *arg,
+				 const std::function<T(const std::string &)> &item)
+{
+	std::vector<T> out;
+	std::string_view rest = arg;
+	while (true) {
+		const std::size_t comma = rest.find(',');
+		const std::string one(rest.substr(0, comma));
+		if (one.empty())
+			throw usage_error(std::string(name) + ": empty item in '" + arg + "'");
+		out.push_back(item(one));
+		if (comma == std::string_view::npos)
+			break;
+		rest.remove_prefix(comma + 1);
+	}
+	return out;
 }
 
 namespace detail {

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Text formatting the mapdrv tools share: printf into a std::string, hex
-// numbers, and JSON string literals.
+// numbers, errno names and JSON string literals.
 #pragma once
 
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,16 @@ inline std::string hex(std::uint64_t v)
 inline std::string hex16(std::uint64_t v)
 {
 	return fmt("0x%016" PRIx64, v);
+}
+
+// "EINVAL" for EINVAL; "0" for 0; "errno N" for a number glibc cannot name.
+inline std::string errno_name(int err)
+{
+	if (err == 0)
+		return "0";
+	if (const char *name = strerrorname_np(err))
+		return name;
+	return "errno " + std::to_string(err);
 }
 
 // @s as a JSON string literal, quotes included.
