@@ -8,7 +8,9 @@
 #   make check-all  the suite on 5.10, 6.1, 6.12 and sid's newest kernel
 #   make tools   the C++ tools in build/bin;  make tests  the tests in build/tests
 
-VERSION := 0.1.0
+# The version's one home is ./VERSION: Kbuild reads it for MODULE_VERSION,
+# the tools get it from here; make lint checks dkms.conf against it.
+VERSION := $(shell cat $(CURDIR)/VERSION)
 KERNEL ?= 6.1
 KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD := $(CURDIR)/build
@@ -28,12 +30,19 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -st
 TOOL_NAMES := mapdrv-read mapdrv-stress mapdrv-bench
 TOOLS := $(patsubst %,$(BUILD)/bin/%,$(TOOL_NAMES))
 TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv.h
-tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp)
+# Programs that run only in the test guests (scripts/vm/guest/<name>.cpp)
+# are built by the same rule and never installed.
+tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp scripts/vm/guest/$(1).cpp)
 TEST_SRCS := $(wildcard tests/*_test.c)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
 
-.PHONY: all modules modules_install clean distclean tools tests demo check \
+# What kbuild needs to build mapdrv.ko; `make module-src DEST=dir` copies it
+# (the VM builds, the sparse lint, DKMS and make install all take it from
+# here). The object list itself is in Kbuild.
+MODULE_SOURCES := Kbuild VERSION LICENSE $(wildcard src/*.c src/*.h) include/uapi/linux/mapdrv.h
+
+.PHONY: all modules module-src modules_install clean distclean tools tests demo check \
 	check-all deps
 
 all: tools tests
@@ -46,34 +55,48 @@ modules_install:
 
 tools: $(TOOLS)
 
+module-src:
+	@[ -n '$(DEST)' ] || { echo 'module-src: set DEST' >&2; exit 1; }
+	@for f in $(MODULE_SOURCES); do \
+		install -D -m 0644 "$$f" '$(DEST)'/"$$f" || exit 1; \
+	done
+
 # The one rule for every C++ program, installed or not.
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADERS)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(if $(wildcard tools/$*/),-Itools/$*) -o $@ $(filter %.cpp,$^)
 
-tests: $(TESTS)
+# The plain-C example (docs/examples/), built as a user would and run in the
+# guest by make check with the suite.
+EXAMPLES := $(BUILD)/tests/maptest
+
+tests: $(TESTS) $(EXAMPLES)
+
+$(BUILD)/tests/%: docs/examples/%.c include/uapi/linux/mapdrv.h
+	@mkdir -p $(@D)
+	$(TEST_CC) -std=c11 -O2 -Wall -Wextra -Werror -pedantic -static -Iinclude/uapi -o $@ $<
 
 $(HARNESS):
-	tools/fetch-harness.sh
+	scripts/kernel/fetch-harness.sh
 
 $(BUILD)/tests/%: tests/%.c $(TEST_HEADERS) | $(HARNESS)
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) -o $@ $<
 
 deps:
-	tools/deps.sh
+	scripts/deps.sh
 
 demo:
-	tools/demo.sh $(KERNEL)
+	scripts/demo.sh $(KERNEL)
 
 check:
-	tools/check.sh $(KERNEL)
+	scripts/check/check.sh $(KERNEL)
 
 # The suite on every supported Debian kernel; KERNELS="6.1 sid" for a subset.
 KERNELS ?= 5.10 6.1 6.12 sid
 check-all:
-	tools/check-all.sh $(KERNELS)
+	scripts/check/check-all.sh $(KERNELS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \

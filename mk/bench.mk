@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: mapdrv-bench in a QEMU guest (tools/bench.sh), every mapping
+# make bench: mapdrv-bench in a QEMU guest (scripts/bench.sh), every mapping
 # mode next to anonymous and shmem mappings, in one boot. build/bench/ gets
 # the table (bench.txt), bench.json and the chart bench.svg.
 #   make bench KERNEL=6.12
@@ -9,4 +9,4 @@
 .PHONY: bench
 
 bench:
-	tools/bench.sh $(KERNEL)
+	scripts/bench.sh $(KERNEL)

@@ -7,7 +7,7 @@
 .PHONY: check-debug debug-kernel
 
 check-debug:
-	tools/check-debug.sh
+	scripts/check/check-debug.sh
 
 debug-kernel:
-	tools/debug-kernel/build.sh
+	scripts/kernel/debug/build.sh

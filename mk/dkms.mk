@@ -14,8 +14,7 @@
 DKMS ?= dkms
 DKMS_SRCDIR := /usr/src/mapdrv-$(VERSION)
 # What kbuild needs: Kbuild, the module's sources and the uapi header.
-DKMS_FILES = Kbuild dkms.conf LICENSE $(wildcard src/*.c src/*.h) \
-	include/uapi/linux/mapdrv.h
+DKMS_FILES = dkms.conf $(MODULE_SOURCES)
 
 .PHONY: dkms-src dkms-install dkms-uninstall dkms-check
 
@@ -40,7 +39,7 @@ dkms-uninstall:
 	rm -rf '$(DKMS_SRCDIR)'
 
 dkms-check:
-	MAPDRV_VERSION=$(VERSION) tools/dkms-check.sh
+	MAPDRV_VERSION=$(VERSION) scripts/check/dkms-check.sh
 
 .PHONY: clean-dkms
 clean: clean-dkms

@@ -71,7 +71,7 @@ mapdrv_see_also = $(if $(filter-out $(1),$(TOOL_NAMES)),printf '.BR %s (1)$(mapd
 	$(subst -,\\-,$(filter-out $(1),$(TOOL_NAMES))) >$(2),: >$(2))
 
 $(BUILD)/man/%.1: $(BUILD)/bin/% packaging/man/tools.h2m
-	@command -v help2man >/dev/null 2>&1 || tools/deps.sh docs
+	@command -v help2man >/dev/null 2>&1 || scripts/deps.sh docs
 	@mkdir -p $(@D)
 	$(call mapdrv_see_also,$*,$@.see)
 	sed -e '/^@TOOLS@$$/{r $@.see' -e 'd;}' packaging/man/tools.h2m >$@.h2m
@@ -92,19 +92,19 @@ $(MAN4): packaging/man/mapdrv.4 Makefile $(wildcard mk/*.mk)
 	rm -f $@.see
 	mv $@.tmp $@
 
-$(BUILD)/completion/%: $(BUILD)/bin/% tools/gen-completion.sh
+$(BUILD)/completion/%: $(BUILD)/bin/% scripts/gen-completion.sh
 	@mkdir -p $(@D)
-	tools/gen-completion.sh $< >$@.tmp
+	scripts/gen-completion.sh $< >$@.tmp
 	mv $@.tmp $@
 
-# The module is built in a copy of the sources (as tools/build-module.sh
+# The module is built in a copy of the sources (as scripts/kernel/build-module.sh
 # does), so that the tree stays clean. The kernel's signing key is used if
 # it is there (a self-built kernel); distribution headers do not have it.
 install-module:
 	@[ -f '$(KDIR)/Makefile' ] || { echo "no kernel build tree at $(KDIR): set KDIR or KERNELRELEASE" >&2; exit 1; }
 	@[ -n '$(MOD_RELEASE)' ] || { echo "cannot tell the release of $(KDIR)" >&2; exit 1; }
 	@mkdir -p '$(MOD_BUILD)'
-	cp -a -u Kbuild src include '$(MOD_BUILD)/'
+	$(MAKE) --no-print-directory module-src DEST='$(MOD_BUILD)'
 	$(MAKE) -C '$(KDIR)' M='$(MOD_BUILD)' modules
 	key=$$(sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' '$(KDIR)/include/config/auto.conf' 2>/dev/null); \
 	case "$$key" in /* | pkcs11:*) ;; *) key='$(KDIR)'/$$key ;; esac; \

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make lint: every lint gate (tools/lint.sh: checkpatch --strict, sparse with
+# make lint: every lint gate (scripts/lint/lint.sh: checkpatch --strict, sparse with
 # W=1, the VM loop's W=1 build, shellcheck, clang-tidy and cppcheck on the
 # C++ tools, the uapi header as C and C++ with static_asserts on its layout,
-# modinfo and the docs). It installs what it needs first (tools/deps.sh base
+# modinfo and the docs). It installs what it needs first (scripts/deps.sh base
 # lint), builds the tools, man pages and completions, and fails on any
-# finding not waived in lint-waivers.txt (each waiver with its reason).
+# finding not waived in scripts/lint/waivers.txt (each waiver with its reason).
 #   make lint LINT_CHECKS="checkpatch sparse"   a subset
 
 LINT_CHECKS ?=
@@ -13,9 +13,9 @@ LINT_CHECKS ?=
 .PHONY: lint
 
 lint:
-	tools/deps.sh base lint
+	scripts/deps.sh base lint
 	$(MAKE) --no-print-directory tools man completion
-	MAPDRV_VERSION='$(VERSION)' MAPDRV_LINT_TOOLS='$(MAPDRV_TOOLS)' tools/lint.sh $(LINT_CHECKS)
+	MAPDRV_VERSION='$(VERSION)' MAPDRV_LINT_TOOLS='$(MAPDRV_TOOLS)' scripts/lint/lint.sh $(LINT_CHECKS)
 
 .PHONY: clean-lint
 clean: clean-lint

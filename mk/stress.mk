@@ -15,5 +15,5 @@ STRESS_OUT ?= $(BUILD)/vm/stress
 .PHONY: stress
 
 stress: $(STRESS_BIN)
-	tools/vm/run.sh -k $(KERNEL) -o $(STRESS_OUT) -f $(STRESS_BIN):/root/bin/mapdrv-stress \
+	scripts/vm/run.sh -k $(KERNEL) -o $(STRESS_OUT) -f $(STRESS_BIN):/root/bin/mapdrv-stress \
 		-- 'mapdrv-stress --unload $(STRESS_ARGS)'

@@ -15,8 +15,6 @@
 
 #include "compat.h"
 
-#define MAPDRV_VERSION "0.1.0"
-
 /**
  * struct mapdrv_dev - the one mapdrv device
  * @misc: the misc device

@@ -28,7 +28,7 @@
  * -DMAPDRV_VERSION=1.2.3; both print as 1.2.3.
  */
 #ifndef MAPDRV_VERSION
-#define MAPDRV_VERSION "0.1.0"
+#error "MAPDRV_VERSION comes from ./VERSION through the Makefile"
 #endif
 #define MAPDRV_STRINGIFY2(x) #x
 #define MAPDRV_STRINGIFY(x) MAPDRV_STRINGIFY2(x)

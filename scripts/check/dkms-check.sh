@@ -22,7 +22,7 @@ case "${1:-}" in -h | --help)
 	exit 0
 	;;
 esac
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null 2>&1 || die "dkms-check needs root"
@@ -43,7 +43,7 @@ mkdir -p "$work/stubs"
 [ "${VERSION_CODENAME:-}" = bookworm ] ||
 	log "warning: this is ${PRETTY_NAME:-not Debian}, not Debian 12: the check is meant for Debian 12's dkms and headers"
 
-"$MAPDRV_TOP/tools/deps.sh" dkms
+"$MAPDRV_TOP/scripts/deps.sh" dkms
 log "dkms $(dkms --version 2>/dev/null | sed 's/^dkms-//')"
 
 # The headers of a real Debian kernel, from the system's apt sources.

@@ -8,9 +8,9 @@
 # being the source package version and a hash of debug.config; rebuilt when
 # missing. About 10 to 15 minutes on 2 cores.
 set -euo pipefail
-. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../../lib/common.sh"
 
-fragment=$MAPDRV_TOP/tools/debug-kernel/debug.config
+fragment=$MAPDRV_TOP/scripts/kernel/debug/debug.config
 apt_priv_init bookworm
 debs=$MAPDRV_BUILD/debs/bookworm
 if ! ls "$debs"/linux-source-6.1_*.deb >/dev/null 2>&1; then
@@ -27,7 +27,7 @@ if [ -f "$dir/.done" ]; then
 	exit 0
 fi
 
-"$MAPDRV_TOP/tools/deps.sh" base debug
+"$MAPDRV_TOP/scripts/deps.sh" base debug
 log "building the debug kernel $key in $dir (once; 10-15 minutes)"
 rm -rf "$dir"
 mkdir -p "$dir"

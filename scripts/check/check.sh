@@ -6,20 +6,20 @@
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
 # passed, and the guest console stayed clean (no splat, panic or hang).
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
 out=$MAPDRV_BUILD/check/$kernel
 mkdir -p "$out"
 
-"$MAPDRV_TOP/tools/deps.sh"
+"$MAPDRV_TOP/scripts/deps.sh"
 make -s -C "$MAPDRV_TOP" tools tests
 
 set +e
-"$MAPDRV_TOP/tools/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
+"$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
 	-p "${MAPDRV_PARAMS:-}" \
 	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
-	-f "$MAPDRV_TOP/tools/vm/guest-tests.sh:/root/guest-tests.sh" \
+	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'
 rc=$?
 set -e

@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOT
-usage: tools/vm/run.sh [options] [--] [COMMAND...]
+usage: scripts/vm/run.sh [options] [--] [COMMAND...]
 
 Boot a Debian kernel under QEMU, insmod mapdrv.ko and run COMMAND (a shell
 command line, default: true) in the guest as root, in /root. The guest's
@@ -77,11 +77,11 @@ fail_setup() { log "error: $*"; exit 122; }
 
 # 1. The kernel and its headers, then the module built against them.
 mkdir -p "$MAPDRV_BUILD"
-env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-kernel.sh" "$kernel") ||
+env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$kernel") ||
 	fail_setup "cannot fetch kernel $kernel"
 # shellcheck source=/dev/null
 . "$env_file"
-ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/tools/build-module.sh" "$env_file") ||
+ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file") ||
 	fail_setup "module build failed for $KREL"
 
 # 2. The initramfs: busybox, the module, the exit helper, the files.
@@ -94,14 +94,10 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
 cp "$ko" "$root/lib/modules/mapdrv.ko"
 exit_helper=$MAPDRV_BUILD/bin/guest-exit
-if [ ! -x "$exit_helper" ] || [ "$exit_helper" -ot "$MAPDRV_TOP/tools/vm/guest-exit.cpp" ]; then
-	mkdir -p "$MAPDRV_BUILD/bin"
-	g++ -std=c++20 -O2 -Wall -Wextra -Werror -static \
-		-o "$exit_helper.$$" "$MAPDRV_TOP/tools/vm/guest-exit.cpp" || fail_setup "guest-exit build failed"
-	mv -f "$exit_helper.$$" "$exit_helper"
-fi
+flock "$MAPDRV_BUILD/.build.lock" make -s -C "$MAPDRV_TOP" "$exit_helper" >&2 ||
+	fail_setup "guest-exit build failed"
 cp "$exit_helper" "$root/bin/guest-exit"
-cp "$MAPDRV_TOP/tools/vm/guest-init.sh" "$root/init"
+cp "$MAPDRV_TOP/scripts/vm/guest/init.sh" "$root/init"
 chmod 755 "$root/init"
 for spec in "${files[@]}"; do
 	src=${spec%%:*}
@@ -121,8 +117,8 @@ initrd=$work/initramfs.cpio
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$initrd"
 
 # 3. Boot. KVM only where a probe boot showed it works; TCG otherwise.
-qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-qemu.sh")
-accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/tools/vm/accel.sh" "$VMLINUZ")
+qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh")
+accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/scripts/vm/accel.sh" "$VMLINUZ")
 mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log

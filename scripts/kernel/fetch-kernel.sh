@@ -13,9 +13,9 @@
 #   6.12  bookworm-backports  built with gcc-12: on the host
 #   sid   sid (also "newest") built with sid's gcc and glibc: in a sid chroot
 #   debug the sanitizer kernel built from linux-source-6.1 (see
-#         tools/debug-kernel/build.sh): on the host
+#         scripts/kernel/debug/build.sh): on the host
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
 flavour=cloud-amd64
@@ -25,7 +25,7 @@ case "$kernel" in
 6.12) suite=bookworm-backports chroot= ;;
 sid | newest) kernel=sid suite=sid chroot=sid ;;
 debug)
-	tree=$("$MAPDRV_TOP/tools/debug-kernel/build.sh")
+	tree=$("$MAPDRV_TOP/scripts/kernel/debug/build.sh")
 	dest=$MAPDRV_BUILD/kernels/debug
 	mkdir -p "$dest"
 	cat >"$dest/kernel.env" <<EOT

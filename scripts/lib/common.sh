@@ -78,7 +78,7 @@ apt_priv_fetch() {
 }
 
 # tap_counts FILE: "passed failed skipped" over the kselftest TAP in FILE,
-# binary by binary (tools/vm/guest-tests.sh ends each with a line
+# binary by binary (scripts/vm/guest/tests.sh ends each with a line
 # "MAPDRV-TEST <name> exit=<status>"): a binary that died or lost test
 # cases counts as failed even if it printed no "not ok".
 tap_counts() {
@@ -94,4 +94,15 @@ tap_counts() {
 		}
 		END { printf "%d %d %d\n", passed, failed, skipped }
 	' "$1"
+}
+
+# summary_counts FILE: "passed failed skipped" from the last summary line
+# "N passed, N failed[, N skipped]" in FILE; "0 1 0" when there is none (a
+# run that printed no summary failed).
+summary_counts() {
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" 2>/dev/null | tail -n 1)
+	[ -n "$line" ] || { echo "0 1 0"; return 0; }
+	echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' |
+		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
 }

@@ -8,9 +8,9 @@
 #     the kernel code: Kbuild, src/, the uapi header
 #   - sparse: a fresh copy of the sources built for Debian 12's 6.1 kernel
 #     with C=2 (sparse on every file) and W=1; any warning fails
-#   - w1: tools/build-module.sh, the VM loop's W=1 build (6.1)
+#   - w1: scripts/kernel/build-module.sh, the VM loop's W=1 build (6.1)
 #   - shellcheck: every shell script, and the generated bash completions
-#   - clang-tidy: the C++ tools (tools/**/*.cpp, tools/include), with the
+#   - clang-tidy: the C++ programs (tools/, scripts/), with the
 #     checks of tools/.clang-tidy
 #   - cppcheck: the same, classes warning, performance and portability
 #   - abi: tests/abi_check.c, the uapi header as C11, 32-bit C11 and C++20
@@ -21,10 +21,10 @@
 #     and the modprobe.d example; the versions agree
 #   - cli: each tool's --help and --version; its man page and completion
 #   - man: groff -ww on every man page
-#   - waivers: every inline suppression is listed in lint-waivers.txt, and
+#   - waivers: every inline suppression is listed in scripts/lint/waivers.txt, and
 #     every entry there still waives something
 # Findings print as "CHECK: FILE:LINE: ID: message". The waivers, each with
-# its reason, are all in lint-waivers.txt (see its header).
+# its reason, are all in scripts/lint/waivers.txt (see its header).
 set -euo pipefail
 case "${1:-}" in -h | --help)
 	# The comment at the top of this file.
@@ -32,7 +32,7 @@ case "${1:-}" in -h | --help)
 	exit 0
 	;;
 esac
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 cd "$MAPDRV_TOP"
 
 # Run through make, which knows the version and the tools.
@@ -53,11 +53,13 @@ mkdir -p "$out"
 # The flags the tools are built with (Makefile CXXFLAGS, less code generation).
 cxx_defs=(-Iinclude/uapi -Itools/include "-DMAPDRV_VERSION=\"$version\"")
 cxx_flags=(-std=c++20 "${cxx_defs[@]}")
-mapfile -t cxx_files < <(find tools -name '*.cpp' | sort)
+mapfile -t cxx_files < <(find tools scripts -name '*.cpp' | sort)
+# A tool in its own folder includes its own headers.
+mapfile -t cxx_dirs < <(find tools -mindepth 1 -maxdepth 1 -type d ! -name include | sort | sed 's/^/-I/')
 kernel_files=(Kbuild src/*.c src/*.h include/uapi/linux/mapdrv.h)
 
 # ---- waivers
-waiver_file=lint-waivers.txt
+waiver_file=scripts/lint/waivers.txt
 w_tool=() w_file=() w_id=() w_match=() w_line=()
 declare -A w_used=()
 n=0
@@ -112,7 +114,7 @@ report() {
 
 check_checkpatch() {
 	local cp=$MAPDRV_BUILD/linux-source-6.1/scripts/checkpatch.pl rc=0
-	[ -f "$cp" ] || flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-harness.sh"
+	[ -f "$cp" ] || flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-harness.sh"
 	perl "$cp" --no-tree --strict --terse --show-types --no-summary --color=never \
 		-f "${kernel_files[@]}" >"$out/checkpatch.log" 2>&1 || rc=$?
 	# "file:line: LEVEL:TYPE: message"; anything else is a finding too.
@@ -126,7 +128,7 @@ check_checkpatch() {
 # Under the VM loop's locks, so that lint and VM runs can overlap.
 kernel_env() {
 	mkdir -p "$MAPDRV_BUILD"
-	flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-kernel.sh" 6.1
+	flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" 6.1
 }
 
 check_sparse() {
@@ -138,7 +140,7 @@ check_sparse() {
 	# an unchanged file.
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp -a Kbuild src include "$dir/"
+	make -s -C "$MAPDRV_TOP" module-src DEST="$dir"
 	# Not silent even under make -s: the CHECK lines show that sparse ran.
 	MAKEFLAGS='' MFLAGS='' make -C "$KDIR" M="$dir" C=2 W=1 modules >"$out/sparse.log" 2>&1 || rc=$?
 	{ grep -E 'warning:|error:|WARNING:' "$out/sparse.log" || true; } |
@@ -152,7 +154,7 @@ check_sparse() {
 }
 
 check_w1() {
-	flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/tools/build-module.sh" "$(kernel_env)" >"$out/w1.log" 2>&1 ||
+	flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$(kernel_env)" >"$out/w1.log" 2>&1 ||
 		{ cat "$out/w1.log"; return 1; }
 }
 
@@ -188,7 +190,7 @@ check_clang_tidy() {
 	# one translation unit into the next: a false valist.Uninitialized),
 	# all at once.
 	for i in "${!cxx_files[@]}"; do
-		clang-tidy --quiet "${cxx_files[$i]}" -- "${cxx_flags[@]}" >"$out/clang-tidy.$i.log" 2>&1 &
+		clang-tidy --quiet "${cxx_files[$i]}" -- "${cxx_flags[@]}" "-I$(dirname "${cxx_files[$i]}")" >"$out/clang-tidy.$i.log" 2>&1 &
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do
@@ -216,7 +218,7 @@ check_cppcheck() {
 	cppcheck --std=c++20 --language=c++ --enable=warning,performance,portability \
 		--inline-suppr --quiet --error-exitcode=1 \
 		--template=$'{file}\t{line}\t{id}\t{severity}: {message}' \
-		"${cxx_defs[@]}" "${cxx_files[@]}" >"$out/cppcheck.log" 2>&1 || rc=$?
+		"${cxx_defs[@]}" "${cxx_dirs[@]}" "${cxx_files[@]}" >"$out/cppcheck.log" 2>&1 || rc=$?
 	report cppcheck "$out/cppcheck.log" || return 1
 	[ "$rc" -eq 0 ] || [ -s "$out/cppcheck.log" ] || { echo "cppcheck: exited $rc"; return 1; }
 }
@@ -247,9 +249,9 @@ check_modinfo() {
 	done
 	[ "$(modinfo -F license "$ko")" = GPL ] || { echo "modinfo: license is not GPL"; bad=1; }
 	[ "$(modinfo -F version "$ko")" = "$version" ] ||
-		{ echo "modinfo: version $(modinfo -F version "$ko") is not the Makefile's $version (src/mapdrv.h)"; bad=1; }
+		{ echo "modinfo: version $(modinfo -F version "$ko") is not $version (VERSION)"; bad=1; }
 	grep -qx "PACKAGE_VERSION=\"$version\"" dkms.conf ||
-		{ echo "dkms.conf: PACKAGE_VERSION is not the Makefile's $version"; bad=1; }
+		{ echo "dkms.conf: PACKAGE_VERSION is not $version (VERSION)"; bad=1; }
 	params=$(modinfo -F parm "$ko")
 	[ -n "$params" ] || { echo "modinfo: no parameters"; bad=1; }
 	while IFS= read -r p; do

@@ -3,7 +3,7 @@
 #
 # check-debug.sh: the sanitizer run. In one boot of the debug kernel (KASAN
 # with KASAN_VMALLOC, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP, DEBUG_VM,
-# kmemleak, DEBUG_LIST; see tools/debug-kernel/), run the kselftest suite,
+# kmemleak, DEBUG_LIST; see scripts/kernel/debug/), run the kselftest suite,
 # mapdrv-stress, then Debian's trinity aimed at /dev/mapdrv as an
 # unprivileged user, unload the module, and ask kmemleak to scan. Print the
 # figures, then "N passed, N failed, N skipped" where the suite's cases
@@ -13,7 +13,7 @@
 # Lengths: MAPDRV_STRESS_OPS (default 1000000) and MAPDRV_TRINITY_SECONDS
 # (default 300); with CI=true, 200000 and 60 unless set.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 if [ "${CI:-}" = true ]; then
 	stress_ops=${MAPDRV_STRESS_OPS:-200000}
@@ -25,61 +25,24 @@ fi
 out=$MAPDRV_BUILD/check/debug
 mkdir -p "$out"
 
-"$MAPDRV_TOP/tools/deps.sh" base debug fuzz
+"$MAPDRV_TOP/scripts/deps.sh" base debug fuzz
 make -s -C "$MAPDRV_TOP" tools tests
 
 # trinity is dynamically linked: its libraries go into the guest at their
 # own paths.
 files=(-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin"
-	-f "$MAPDRV_TOP/tools/vm/guest-tests.sh:/root/guest-tests.sh"
+	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh"
 	-f "$(command -v trinity):/bin/trinity")
 while read -r lib; do
 	# /lib64/ld-linux-x86-64.so.2 is a symlink: copy what it points to.
 	files+=(-f "$(readlink -f "$lib"):$lib")
 done < <(ldd "$(command -v trinity)" | grep -o '/[^ ]*' | sort -u)
 
-# Runs in the guest. Figures go out as "MAPDRV-FIG name value" lines.
-# shellcheck disable=SC2016 # the guest's shell expands it
-guest_script='
-kml=/sys/kernel/debug/kmemleak
-echo clear > $kml			# forget what boot left behind
-echo "### kselftest suite"
-sh /root/guest-tests.sh /root/tests
-
-echo "### mapdrv-stress"
-lsmod | grep -q "^mapdrv" || insmod "$MAPDRV_KO"
-mapdrv-stress --ops '"$stress_ops"' --seconds 3000 --procs 2 --threads 2 \
-	--unload --json > /tmp/stress.json
-echo "MAPDRV-FIG stress_exit $?"
-cat /tmp/stress.json; echo
-
-echo "### trinity"
-lsmod | grep -q "^mapdrv" || insmod "$MAPDRV_KO"
-chmod 0666 /dev/mapdrv			# trinity runs as nobody
-mkdir -p /tmp/fuzz && chmod 0777 /tmp/fuzz && cd /tmp/fuzz
-timeout -s INT '"$trinity_s"' trinity -q -X -l off -V /dev/mapdrv \
-	--disable-fds=sockets,pipes,perf,epoll,eventfd,pseudo,timerfd,testfile,memfd,drm \
-	-c mmap -c munmap -c mremap -c mprotect -c madvise -c msync -c mincore \
-	-c read -c write -c pread64 -c pwrite64 -c readv -c writev -c lseek \
-	-c ioctl -c close -c dup -c fcntl -c mlock -c munlock \
-	> /tmp/trinity.log 2>&1
-echo "MAPDRV-FIG trinity_exit $?"
-tail -n 15 /tmp/trinity.log
-cd /
-sleep 2
-echo "### unload"
-rmmod mapdrv
-echo "MAPDRV-FIG rmmod_exit $?"
-
-echo "### kmemleak"
-echo scan > $kml; sleep 6; echo scan > $kml
-echo "MAPDRV-FIG kmemleak_reports $(grep -c "^unreferenced object" $kml)"
-head -n 40 $kml
-exit 0
-'
 set +e
-"$MAPDRV_TOP/tools/vm/run.sh" -k debug -m 2048 -o "$out" -t "${MAPDRV_DEBUG_TIMEOUT:-4800}" \
-	-a "kmemleak=on" "${files[@]}" -- "$guest_script"
+"$MAPDRV_TOP/scripts/vm/run.sh" -k debug -m 2048 -o "$out" -t "${MAPDRV_DEBUG_TIMEOUT:-4800}" \
+	-a "kmemleak=on" "${files[@]}" \
+	-f "$MAPDRV_TOP/scripts/vm/guest/debug.sh:/root/debug.sh" \
+	-- sh /root/debug.sh "$stress_ops" "$trinity_s"
 rc=$?
 set -e
 

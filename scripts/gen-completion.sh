@@ -47,7 +47,7 @@ done <<<"$help"
 fn=_$(printf '%s' "$name" | tr -c 'A-Za-z0-9_\n' _)
 cat <<EOF
 # bash completion for $name, generated from its --help by
-# tools/gen-completion.sh. Do not edit.
+# scripts/gen-completion.sh. Do not edit.
 # shellcheck shell=bash
 $fn() {
 	local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} opt=

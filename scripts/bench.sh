@@ -28,14 +28,14 @@ vm_out=$out/vm
 # 'a b' -> a single-quoted word for the guest's sh.
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
-"$MAPDRV_TOP/tools/deps.sh"
+"$MAPDRV_TOP/scripts/deps.sh"
 make -s -C "$MAPDRV_TOP" tools
 bin=$MAPDRV_BUILD/bin/mapdrv-bench
 [ -x "$bin" ] || die "$bin was not built"
 
 # What the guest cannot see for itself: the emulator and the host.
 # The QEMU command may carry options: split it into words, on purpose.
-read -r -a qemu < <(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-qemu.sh")
+read -r -a qemu < <(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh")
 qemu_version=$("${qemu[@]}" --version 2>/dev/null | sed -n '1s/^QEMU emulator version //p')
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 machine="QEMU ${qemu_version:-?}, -cpu ${MAPDRV_CPU:-max}, 2 vCPUs, $mem MiB;"
@@ -59,7 +59,7 @@ exit \$rc"
 
 log "mapdrv-bench: $((size >> 20)) MiB, $reps repetitions, kernel $kernel (a few minutes under TCG)"
 set +e
-"$MAPDRV_TOP/tools/vm/run.sh" -q -k "$kernel" -p "size=$size" -m "$mem" -t 2400 \
+"$MAPDRV_TOP/scripts/vm/run.sh" -q -k "$kernel" -p "size=$size" -m "$mem" -t 2400 \
 	-o "$vm_out" -f "$bin:/root/bin/mapdrv-bench" -- "$guest_script"
 rc=$?
 set -e

@@ -8,13 +8,13 @@
 # glibc for sid's kernel). The chroot's package lists are refreshed at most
 # once a day.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 suite=$1
 shift
 dir=$MAPDRV_CACHE/chroots/$suite
 if [ ! -x "$dir/usr/bin/apt-get" ]; then
-	command -v debootstrap >/dev/null || "$MAPDRV_TOP/tools/deps.sh" matrix
+	command -v debootstrap >/dev/null || "$MAPDRV_TOP/scripts/deps.sh" matrix
 	log "debootstrap $suite into $dir (once; about a minute)"
 	rm -rf "$dir.tmp"
 	mkdir -p "$(dirname "$dir")"

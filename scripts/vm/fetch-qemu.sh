@@ -11,7 +11,7 @@
 # 12's qemu-system-x86 (installed by deps.sh) brings. If it cannot be had,
 # fall back to the system QEMU. MAPDRV_QEMU overrides all this.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 if [ -n "${MAPDRV_QEMU:-}" ]; then
 	echo "$MAPDRV_QEMU"

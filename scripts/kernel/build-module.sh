@@ -6,16 +6,13 @@
 # under build/mod/<KREL> (or in the kernel's suite chroot, see chroot.sh),
 # and print the path of the .ko. Any compiler warning fails the build.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 # shellcheck source=/dev/null
 . "$1"
 mod=$MAPDRV_BUILD/mod/$KREL
 mkdir -p "$mod"
-# Copy the sources over (cp -u: only what changed).
-for f in Kbuild src include; do
-	cp -a -u "$MAPDRV_TOP/$f" "$mod/"
-done
+make -s -C "$MAPDRV_TOP" module-src DEST="$mod"
 blog=$mod/build.log
 # Always compile every file: an incremental build would not repeat a W=1
 # warning of a file it does not recompile, and the check would pass.
@@ -26,13 +23,11 @@ else
 	# The kernel's own toolchain and kbuild, installed with its headers
 	# package in a chroot of its suite; the sources are copied in and the
 	# module out. objtool reads /proc: mount it in a private namespace.
-	root=$("$MAPDRV_TOP/tools/chroot.sh" "$BUILD_CHROOT" "$HEADERS_PKG" dwarves)
+	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "$HEADERS_PKG" dwarves)
 	inside=/build/mapdrv-$KREL
 	mkdir -p "$root$inside"
 	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko
-	for f in Kbuild src include; do
-		cp -a -u "$MAPDRV_TOP/$f" "$root$inside/"
-	done
+	make -s -C "$MAPDRV_TOP" module-src DEST="$root$inside"
 	# shellcheck disable=SC2016 # the inner sh expands $1..$3
 	unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" env -i \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$2" M="$3" W=1 modules' \

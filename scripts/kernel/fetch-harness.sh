@@ -4,7 +4,7 @@
 # Extract the kselftest harness (and checkpatch) from Debian 12's
 # linux-source-6.1 package into build/linux-6.1-extract, without installing it.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 out=$MAPDRV_BUILD/linux-source-6.1
 stamp=$out/.done

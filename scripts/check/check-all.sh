@@ -7,32 +7,29 @@
 # failed, skipped) and the plain "N passed, N failed, N skipped" line over
 # all of them. Exit 0 only if every kernel built and passed.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"${KERNELS:-5.10 6.1 6.12 sid}"
 
-"$MAPDRV_TOP/tools/deps.sh" base matrix
+"$MAPDRV_TOP/scripts/deps.sh" base matrix
 mkdir -p "$MAPDRV_BUILD/check"
 rows=()
 total_p=0 total_f=0 total_s=0
 for k in "${kernels[@]}"; do
 	log "==== kernel $k"
 	krel='?' hook='?' build=FAIL p=0 f=1 s=0
-	if env_file=$("$MAPDRV_TOP/tools/fetch-kernel.sh" "$k") &&
-		ko=$("$MAPDRV_TOP/tools/build-module.sh" "$env_file"); then
+	if env_file=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$k") &&
+		ko=$("$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file"); then
 		build=ok
 		krel=$(sed -n 's/^KREL=//p' "$env_file")
 		hook=mmap
 		grep -q mapdrv_mmap_prepare "$ko" && hook=mmap_prepare
 		out=$MAPDRV_BUILD/check/$k.log
 		set +e
-		"$MAPDRV_TOP/tools/check.sh" "$k" >"$out" 2>&1
+		"$MAPDRV_TOP/scripts/check/check.sh" "$k" >"$out" 2>&1
 		set -e
-		summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-		read -r p f s <<<"$(echo "${summary:-0 passed, 1 failed, 0 skipped}" |
-			sed -E 's/([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?/\1 \2 \4/')"
-		s=${s:-0}
+		read -r p f s < <(summary_counts "$out")
 		grep -E '^not ok|FAIL' "$out" >&2 || true
 	fi
 	rows+=("$(printf '%-6s %-28s %-13s %-6s %6s %6s %7s' "$k" "$krel" "$hook" "$build" "$p" "$f" "$s")")

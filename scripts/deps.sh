@@ -5,7 +5,7 @@
 # need, only those missing. Idempotent; runs apt-get update at most once.
 # Groups: base (default: compilers, QEMU, busybox), lint (make lint), docs
 # (man pages for make install), dkms (make dkms-check; the kernel headers it
-# builds against are installed by tools/dkms-check.sh), matrix (the chroots
+# builds against are installed by scripts/check/dkms-check.sh), matrix (the chroots
 # some kernels are built in).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
