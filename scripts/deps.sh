@@ -6,7 +6,15 @@
 # Groups: base (default: compilers, QEMU, busybox), lint (make lint), docs
 # (man pages for make install), dkms (make dkms-check; the kernel headers it
 # builds against are installed by scripts/check/dkms-check.sh), matrix (the chroots
-# some kernels are built in).
+# some kernels are built in), cross-ARCH (arm64, ppc64el, s390x: the cross
+# compilers and static libc for the module, tools and tests, and Debian 12's
+# emulator, whose libraries the bookworm-backports one runs on) and cross
+# (all of them).
+#
+# Debian 12's gcc-multilib conflicts with every gcc-12-<triplet> cross
+# compiler, only for its /usr/include/asm link: -m32 builds get gcc-12-multilib
+# (no conflict) and add the multiarch include directory themselves
+# (scripts/lint/lint.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -15,11 +23,19 @@ base="g++:g++ gcc-12:gcc-12 make:make qemu-system-x86_64:qemu-system-x86
 cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg pahole:dwarves"
 lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl
 clang-tidy:clang-tidy help2man:help2man groff:groff-base /sbin/modinfo:kmod
-/usr/include/asm:gcc-multilib"
+/usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o:gcc-12-multilib"
 docs="help2man:help2man"
 dkms="dkms:dkms /sbin/modinfo:kmod"
 matrix="debootstrap:debootstrap unshare:util-linux"
 debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
+cross_pairs() {
+	# shellcheck disable=SC2153 # ARCH_* come from arch_vars
+	arch_vars "$1" || die "unknown architecture '$1' (known: $ARCH_ALL)"
+	local t=$ARCH_TRIPLET sys=$ARCH_QEMU_PKG
+	[ "$1" = s390x ] && sys=qemu-system-misc # Debian 12's name
+	echo "$t-gcc-12:gcc-12-$t $t-g++-12:g++-12-$t $t-gcc:gcc-$t $t-g++:g++-$t"
+	echo "/usr/$t/lib/libc.a:libc6-dev-$1-cross $ARCH_QEMU:$sys"
+}
 files="/bin/busybox:busybox-static /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring"
 
 want=()
@@ -32,6 +48,8 @@ for group in "${@:-base}"; do
 	matrix) pairs=$matrix ;;
 	debug) pairs=$debug ;;
 	fuzz) pairs="trinity:trinity" ;;
+	cross) pairs=$(for a in $ARCH_ALL; do [ "$a" = "$MAPDRV_HOST_ARCH" ] || cross_pairs "$a"; done) ;;
+	cross-*) pairs=$(cross_pairs "${group#cross-}") ;;
 	*) die "unknown dependency group '$group'" ;;
 	esac
 	for pair in $pairs; do
@@ -54,5 +72,7 @@ sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 log "installing: ${want[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get -q update >/dev/null
-$sudo apt-get -q install -y --no-install-recommends "${want[@]}" >/dev/null
+# Wait for another apt run (another checkout's deps.sh) rather than fail.
+lock=(-o DPkg::Lock::Timeout=600)
+$sudo apt-get -q "${lock[@]}" update >/dev/null
+$sudo apt-get -q "${lock[@]}" install -y --no-install-recommends "${want[@]}" >/dev/null
