@@ -4,7 +4,10 @@
 # build-module.sh KERNEL_ENV: build mapdrv.ko for the kernel described by a
 # kernel.env file (see fetch-kernel.sh) with W=1, in a copy of the sources
 # under build/mod/<KREL> (or in the kernel's suite chroot, see chroot.sh),
-# and print the path of the .ko. Any compiler warning fails the build.
+# and print the path of the .ko. Any compiler warning fails the build. A
+# kernel of another architecture is cross-built: ARCH= and CROSS_COMPILE=
+# from its kernel.env, its headers extracted by fetch-kernel.sh (bind-mounted
+# into the chroot when it builds in one).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -17,8 +20,27 @@ blog=$mod/build.log
 # Always compile every file: an incremental build would not repeat a W=1
 # warning of a file it does not recompile, and the check would pass.
 rm -f "$mod"/*.o "$mod"/src/*.o "$mod"/mapdrv.ko
+kbuild_args=(W=1)
+[ -z "${CROSS_COMPILE:-}" ] || kbuild_args+=(ARCH="$KBUILD_ARCH" CROSS_COMPILE="$CROSS_COMPILE")
 if [ -z "${BUILD_CHROOT:-}" ]; then
-	make -C "$KDIR" M="$mod" W=1 modules >"$blog" 2>&1 || build_rc=$?
+	make -C "$KDIR" M="$mod" "${kbuild_args[@]}" modules >"$blog" 2>&1 || build_rc=$?
+elif [ -n "${CROSS_COMPILE:-}" ]; then
+	# Another architecture's headers cannot be installed in the chroot:
+	# they stay where fetch-kernel.sh extracted them, seen at the same
+	# path inside; the chroot brings the cross compiler and runs kbuild's
+	# programs (built against its own glibc).
+	# shellcheck disable=SC2086 # one package name a word
+	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" $CHROOT_PKGS dwarves)
+	inside=/build/mapdrv-$KREL
+	mkdir -p "$root$inside" "$root$KROOT"
+	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko
+	make -s -C "$MAPDRV_TOP" module-src DEST="$root$inside"
+	# shellcheck disable=SC2016 # the inner sh expands $1..$4
+	unshare -m sh -c 'mount -t proc proc "$1/proc" && mount --bind "$2" "$1$2" &&
+		root=$1 kdir=$3 m=$4 && shift 4 && exec chroot "$root" env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$kdir" M="$m" "$@" modules' \
+		sh "$root" "$KROOT" "$KDIR" "$inside" "${kbuild_args[@]}" >"$blog" 2>&1 || build_rc=$?
+	cp "$root$inside/mapdrv.ko" "$mod/mapdrv.ko" 2>/dev/null || true
 else
 	# The kernel's own toolchain and kbuild, installed with its headers
 	# package in a chroot of its suite; the sources are copied in and the

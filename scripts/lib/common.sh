@@ -10,14 +10,33 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 log() { printf '[mapdrv] %s\n' "$*" >&2; }
 die() { printf '[mapdrv] error: %s\n' "$*" >&2; exit 1; }
 
-# apt_priv SUITE ARGS...: run apt-get against a private apt state for one
-# Debian suite, kept under $MAPDRV_BUILD/apt/SUITE. The system's sources and
-# package state are never read or changed.
-apt_priv_dir() { printf '%s/apt/%s' "$MAPDRV_BUILD" "$1"; }
+# The architecture of this machine's packages (and of the tools that run here).
+MAPDRV_HOST_ARCH=${MAPDRV_HOST_ARCH:-$(dpkg --print-architecture 2>/dev/null || echo amd64)}
+. "$MAPDRV_TOP/scripts/lib/arch.sh"
+
+# apt_priv SPEC ARGS...: run apt-get against a private apt state for one
+# Debian suite and one architecture, SPEC = SUITE or SUITE:ARCH (default: the
+# host's), kept under $MAPDRV_BUILD/apt/ARCH/SUITE. The system's sources and
+# package state are never read or changed, and the host's dpkg architectures
+# do not leak in: APT::Architectures would otherwise default to every
+# architecture `dpkg --add-architecture` enabled, and a package asked for by
+# name would come in each of them (linux-kbuild of i386 unpacked over the
+# amd64 one: "fixdep: Exec format error").
+# MAPDRV_APT_OPTS: more apt options, one a line (scripts/check/foreign-arch.sh
+# points DPkg::Options at a dpkg database with foreign architectures).
+apt_priv_suite() { printf '%s' "${1%%:*}"; }
+apt_priv_arch() {
+	case "$1" in
+	*:*) printf '%s' "${1#*:}" ;;
+	*) printf '%s' "$MAPDRV_HOST_ARCH" ;;
+	esac
+}
+apt_priv_dir() { printf '%s/apt/%s/%s' "$MAPDRV_BUILD" "$(apt_priv_arch "$1")" "$(apt_priv_suite "$1")"; }
 
 apt_priv_opts() {
-	local dir
+	local dir arch
 	dir=$(apt_priv_dir "$1")
+	arch=$(apt_priv_arch "$1")
 	printf '%s\n' \
 		-o "Dir::Etc::SourceList=$dir/sources.list" \
 		-o "Dir::Etc::SourceParts=/dev/null" \
@@ -28,53 +47,73 @@ apt_priv_opts() {
 		-o "Dir::State::status=$dir/state/status" \
 		-o "Dir::Cache=$dir/cache" \
 		-o "APT::Sandbox::User=root" \
-		-o "APT::Architecture=amd64" \
+		-o "APT::Architecture=$arch" \
+		-o "APT::Architectures=$arch" \
 		-o "Acquire::Languages=none" \
 		-o "Acquire::Check-Valid-Until=false" \
 		-o "Debug::NoLocking=1"
+	[ -z "${MAPDRV_APT_OPTS:-}" ] || printf '%s\n' "$MAPDRV_APT_OPTS"
 }
 
 apt_priv_init() {
-	local suite=$1 dir
-	dir=$(apt_priv_dir "$suite")
+	local spec=$1 dir
+	dir=$(apt_priv_dir "$spec")
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/state"
 	: >"$dir/state/status.tmp"
 	[ -f "$dir/state/status" ] || mv "$dir/state/status.tmp" "$dir/state/status"
 	rm -f "$dir/state/status.tmp"
 	local comp="main"
 	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s %s\n' \
-		"$DEBIAN_MIRROR" "$suite" "$comp" >"$dir/sources.list"
+		"$DEBIAN_MIRROR" "$(apt_priv_suite "$spec")" "$comp" >"$dir/sources.list"
 	# Refresh the lists at most once a day.
 	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ]; then
-		log "apt update ($suite, private state in $dir)"
+		log "apt update ($spec, private state in $dir)"
 		local opts
-		mapfile -t opts < <(apt_priv_opts "$suite")
+		mapfile -t opts < <(apt_priv_opts "$spec")
 		apt-get -q "${opts[@]}" update >"$dir/update.log" 2>&1 ||
-			{ cat "$dir/update.log" >&2; die "apt-get update failed for $suite"; }
+			{ cat "$dir/update.log" >&2; die "apt-get update failed for $spec"; }
 	fi
 }
 
 apt_priv() {
-	local suite=$1 opts
+	local spec=$1 opts
 	shift
-	mapfile -t opts < <(apt_priv_opts "$suite")
+	mapfile -t opts < <(apt_priv_opts "$spec")
 	apt-get -q "${opts[@]}" "$@"
 }
 
 apt_cache_priv() {
-	local suite=$1 opts
+	local spec=$1 opts
 	shift
-	mapfile -t opts < <(apt_priv_opts "$suite")
+	mapfile -t opts < <(apt_priv_opts "$spec")
 	apt-cache "${opts[@]}" "$@"
 }
 
-# apt_priv_fetch SUITE DESTDIR PKG...: download packages into DESTDIR.
+# apt_priv_fetch SPEC DESTDIR PKG...: download packages into DESTDIR.
 apt_priv_fetch() {
-	local suite=$1 dest=$2
+	local spec=$1 dest=$2
 	shift 2
 	mkdir -p "$dest"
-	(cd "$dest" && apt_priv "$suite" download "$@" >/dev/null) ||
-		die "could not download from $suite: $*"
+	(cd "$dest" && apt_priv "$spec" download "$@" >/dev/null) ||
+		die "could not download from $spec: $*"
+}
+
+# elf_machine FILE: the e_machine field of an ELF file (62 for x86-64), or
+# nothing: tells whether a program was built for this machine.
+elf_machine() {
+	local m
+	m=$(od -An -t u2 -j 18 -N 2 "$1" 2>/dev/null | tr -d ' ')
+	[ -n "$m" ] && printf '%s\n' "$m"
+}
+
+# arch_out_dir ARCH: where `make tools tests MAPDRV_ARCH=ARCH` puts its bin/
+# and tests/: $MAPDRV_BUILD itself for the host's architecture.
+arch_out_dir() {
+	if [ "$1" = "$MAPDRV_HOST_ARCH" ]; then
+		printf '%s\n' "$MAPDRV_BUILD"
+	else
+		printf '%s/%s\n' "$MAPDRV_BUILD" "$1"
+	fi
 }
 
 # tap_counts FILE: "passed failed skipped" over the kselftest TAP in FILE,
