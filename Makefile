@@ -7,6 +7,8 @@
 #   make check   the kselftest suite in the VM (KERNEL=6.1 by default)
 #   make check-all  the suite on 5.10, 6.1, 6.12 and sid's newest kernel
 #   make tools   the C++ tools in build/bin;  make tests  the tests in build/tests
+#   make tools tests MAPDRV_ARCH=arm64   the same cross-built, in build/arm64/
+#                (arm64, ppc64el, s390x: scripts/lib/arch.sh)
 
 # The version's one home is ./VERSION: Kbuild reads it for MODULE_VERSION,
 # the tools get it from here; make lint checks dkms.conf against it.
@@ -17,10 +19,27 @@ BUILD := $(CURDIR)/build
 HARNESS_DIR := $(BUILD)/linux-source-6.1/tools/testing/selftests
 HARNESS := $(HARNESS_DIR)/kselftest_harness.h
 
-CXX := g++
+# Tools and tests for another architecture's guests: cross-built (static,
+# like the native ones) into build/<arch>/{bin,tests}, so that the host's own
+# build/bin and build/tests stay as they are.
+# The architecture is KERNEL's (make tests KERNEL=s390x), or MAPDRV_ARCH.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+MAPDRV_ARCH ?= $(or $(shell scripts/kernel/fetch-kernel.sh --arch '$(KERNEL)' 2>/dev/null),$(HOST_ARCH))
+ifeq ($(MAPDRV_ARCH),$(HOST_ARCH))
+OUT := $(BUILD)
+CROSS :=
+else
+OUT := $(BUILD)/$(MAPDRV_ARCH)
+CROSS := $(shell scripts/lib/arch.sh $(MAPDRV_ARCH) ARCH_TRIPLET)-
+ifeq ($(CROSS),-)
+$(error unknown MAPDRV_ARCH '$(MAPDRV_ARCH)')
+endif
+endif
+
+CXX := $(CROSS)g++
 CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Werror -static -pthread \
 	-Iinclude/uapi -Itools/include -DMAPDRV_VERSION='"$(VERSION)"'
-TEST_CC := gcc
+TEST_CC := $(CROSS)gcc
 # -Wno-unused-parameter: the 6.1 harness has unused parameters of its own.
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -static -pthread \
 	-I$(HARNESS_DIR) -Iinclude/uapi
@@ -28,13 +47,13 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -st
 # The programs users install: this list, nothing else. A tool's sources are
 # tools/<name>.cpp, or every .cpp in tools/<name>/ (with its own headers).
 TOOL_NAMES := mapdrv-read mapdrv-stress mapdrv-bench
-TOOLS := $(patsubst %,$(BUILD)/bin/%,$(TOOL_NAMES))
+TOOLS := $(patsubst %,$(OUT)/bin/%,$(TOOL_NAMES))
 TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv.h
 # Programs that run only in the test guests (scripts/vm/guest/<name>.cpp)
 # are built by the same rule and never installed.
 tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp scripts/vm/guest/$(1).cpp)
 TEST_SRCS := $(wildcard tests/*_test.c)
-TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TESTS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
 
 # What kbuild needs to build mapdrv.ko; `make module-src DEST=dir` copies it
@@ -63,24 +82,24 @@ module-src:
 
 # The one rule for every C++ program, installed or not.
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADERS)
+$(OUT)/bin/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADERS)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(if $(wildcard tools/$*/),-Itools/$*) -o $@ $(filter %.cpp,$^)
 
 # The plain-C example (docs/examples/), built as a user would and run in the
 # guest by make check with the suite.
-EXAMPLES := $(BUILD)/tests/maptest
+EXAMPLES := $(OUT)/tests/maptest
 
 tests: $(TESTS) $(EXAMPLES)
 
-$(BUILD)/tests/%: docs/examples/%.c include/uapi/linux/mapdrv.h
+$(OUT)/tests/%: docs/examples/%.c include/uapi/linux/mapdrv.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -std=c11 -O2 -Wall -Wextra -Werror -pedantic -static -Iinclude/uapi -o $@ $<
 
 $(HARNESS):
 	scripts/kernel/fetch-harness.sh
 
-$(BUILD)/tests/%: tests/%.c $(TEST_HEADERS) | $(HARNESS)
+$(OUT)/tests/%: tests/%.c $(TEST_HEADERS) | $(HARNESS)
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) -o $@ $<
 
@@ -102,7 +121,8 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
 		rm -rf *.o *.ko *.mod *.mod.c .*.cmd src/*.o src/.*.cmd \
 			modules.order Module.symvers .tmp_versions
-	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check
+	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check \
+		$(foreach a,arm64 ppc64el s390x,$(BUILD)/$(a)/bin $(BUILD)/$(a)/tests)
 
 # Further targets, one concern a file (install, lint, bench, debug kernel).
 include $(wildcard mk/*.mk)

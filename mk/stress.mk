@@ -8,7 +8,7 @@
 # The guest's status is the tool's (0 no divergence, 1 divergence or failed
 # unload), or run.sh's own (120 kernel splat, 121 panic, 124 hang).
 
-STRESS_BIN := $(BUILD)/bin/mapdrv-stress
+STRESS_BIN := $(OUT)/bin/mapdrv-stress
 STRESS_ARGS ?= --seconds 60
 STRESS_OUT ?= $(BUILD)/vm/stress
 

@@ -28,14 +28,16 @@ vm_out=$out/vm
 # 'a b' -> a single-quoted word for the guest's sh.
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
-"$MAPDRV_TOP/scripts/deps.sh"
-make -s -C "$MAPDRV_TOP" tools
-bin=$MAPDRV_BUILD/bin/mapdrv-bench
+arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
+# shellcheck disable=SC2046 # one group a word
+"$MAPDRV_TOP/scripts/deps.sh" $(arch_deps "$arch")
+make -s -C "$MAPDRV_TOP" tools MAPDRV_ARCH="$arch"
+bin=$(arch_out_dir "$arch")/bin/mapdrv-bench
 [ -x "$bin" ] || die "$bin was not built"
 
 # What the guest cannot see for itself: the emulator and the host.
 # The QEMU command may carry options: split it into words, on purpose.
-read -r -a qemu < <(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh")
+read -r -a qemu < <(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh" "$arch")
 qemu_version=$("${qemu[@]}" --version 2>/dev/null | sed -n '1s/^QEMU emulator version //p')
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 machine="QEMU ${qemu_version:-?}, -cpu ${MAPDRV_CPU:-max}, 2 vCPUs, $mem MiB;"

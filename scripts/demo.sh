@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # demo.sh [KERNEL]: the main job. Build the module and mapdrv-read, boot a
-# Debian kernel (default 6.1) in QEMU, insmod with dyndbg=+p and the trace
+# Debian kernel (default 6.1; any KERNEL of scripts/kernel/fetch-kernel.sh,
+# arm64, ppc64el, s390x included) in QEMU, insmod with dyndbg=+p and the trace
 # events on, run mapdrv-read over the whole buffer, show its summary, the
 # per-fault dmesg trace and the trace events, unload, and exit with the
 # reader's status.
@@ -10,9 +11,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
-"$MAPDRV_TOP/scripts/deps.sh"
-make -s -C "$MAPDRV_TOP" tools
+arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
+# shellcheck disable=SC2046 # one group a word
+"$MAPDRV_TOP/scripts/deps.sh" $(arch_deps "$arch")
+make -s -C "$MAPDRV_TOP" tools MAPDRV_ARCH="$arch"
 
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -p "dyndbg=+p" -a "log_buf_len=4M" \
-	-o "$MAPDRV_BUILD/demo" -f "$MAPDRV_BUILD/bin/mapdrv-read:/root/bin/mapdrv-read" \
+	-o "$MAPDRV_BUILD/demo" -f "$(arch_out_dir "$arch")/bin/mapdrv-read:/root/bin/mapdrv-read" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/demo.sh:/root/demo.sh" -- sh /root/demo.sh

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh [KERNEL]: run the kselftest suite in a QEMU guest booting a Debian
-# kernel (default $KERNEL or 6.1) and print the TAP output, then one line
+# kernel (default $KERNEL or 6.1; arm64, ppc64el, s390x... boot another
+# architecture, with the tests cross-built for it) and print the TAP output,
+# then one line
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
 # passed, and the guest console stayed clean (no splat, panic or hang).
 set -euo pipefail
@@ -12,13 +14,16 @@ kernel=${1:-${KERNEL:-6.1}}
 out=$MAPDRV_BUILD/check/$kernel
 mkdir -p "$out"
 
-"$MAPDRV_TOP/scripts/deps.sh"
-make -s -C "$MAPDRV_TOP" tools tests
+arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
+# shellcheck disable=SC2046 # one group a word
+"$MAPDRV_TOP/scripts/deps.sh" $(arch_deps "$arch")
+make -s -C "$MAPDRV_TOP" tools tests MAPDRV_ARCH="$arch"
+bin=$(arch_out_dir "$arch")
 
 set +e
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
 	-p "${MAPDRV_PARAMS:-}" \
-	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
+	-f "$bin/tests:/root/tests" -f "$bin/bin:/root/bin" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'
 rc=$?
@@ -39,6 +44,6 @@ if [ "$binaries" -eq 0 ]; then
 	failed=$((failed + 1))
 fi
 [ "$rc" -eq 1 ] && [ "$failed" -eq 0 ] && failed=1
-echo "kernel $kernel: $binaries test binaries; console: $out/console.log"
+echo "kernel $kernel ($arch): $binaries test binaries; console: $out/console.log"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

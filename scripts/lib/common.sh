@@ -106,6 +106,15 @@ elf_machine() {
 	[ -n "$m" ] && printf '%s\n' "$m"
 }
 
+# arch_deps ARCH: the scripts/deps.sh groups a guest of ARCH needs.
+arch_deps() {
+	if [ "$1" = "$MAPDRV_HOST_ARCH" ]; then
+		echo base
+	else
+		echo "base cross-$1"
+	fi
+}
+
 # arch_out_dir ARCH: where `make tools tests MAPDRV_ARCH=ARCH` puts its bin/
 # and tests/: $MAPDRV_BUILD itself for the host's architecture.
 arch_out_dir() {

@@ -3,7 +3,9 @@
 #
 # run.sh: build mapdrv.ko for a Debian kernel, boot that kernel in QEMU with a
 # busybox initramfs carrying the module and the given files, load the module,
-# run a command in the guest and return its exit status.
+# run a command in the guest and return its exit status. Any architecture of
+# scripts/lib/arch.sh: the kernel's (fetch-kernel.sh) picks the emulator,
+# machine, consoles and busybox.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -17,7 +19,9 @@ stdout and stderr are printed on stdout; the kernel console is checked for
 splats. Like 'vng --exec'.
 
 options:
-  -k, --kernel KERNEL   Debian kernel to boot (default \$KERNEL or 6.1)
+  -k, --kernel KERNEL   Debian kernel to boot (default \$KERNEL or 6.1; for
+                        another architecture: arm64, arm64-16k, arm64-sid,
+                        ppc64el, s390x; see scripts/kernel/fetch-kernel.sh)
   -p, --params PARAMS   module parameters for insmod, e.g. 'size=8192 dyndbg=+p'
   -n, --no-load         do not load the module before COMMAND
   -f, --file SRC[:DST]  copy a host file or directory into the guest (default
@@ -33,7 +37,11 @@ options:
                         DIR/output.log)
   -h, --help            this text
 
-The kernel boots with panic_on_warn=1 oops=panic panic=-1.
+The kernel boots with panic_on_warn=1 oops=panic panic=-1. The command's
+output goes to a second console (ttyS1 on x86, ttyAMA1 on arm64, hvc1 on
+ppc64el, a virtio console on s390x), the kernel's to the first. The guest
+ends with a status line there and, on x86, QEMU's isa-debug-exit device, else
+poweroff (with -no-reboot a panic ends QEMU too, without the status line).
 exit status: COMMAND's status if the guest ended cleanly; otherwise
   120  a kernel splat (BUG, WARNING, Oops, KASAN, lockdep, kmemleak, Bad page)
        or a bad taint in the guest
@@ -81,6 +89,8 @@ env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-k
 	fail_setup "cannot fetch kernel $kernel"
 # shellcheck source=/dev/null
 . "$env_file"
+DEB_ARCH=${DEB_ARCH:-amd64} # a kernel.env from before architectures
+arch_vars "$DEB_ARCH" || fail_setup "kernel $kernel: unknown architecture '$DEB_ARCH'"
 ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file") ||
 	fail_setup "module build failed for $KREL"
 
@@ -91,12 +101,22 @@ work=$(mktemp -d "$MAPDRV_BUILD/vm/run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules}
-cp /bin/busybox "$root/bin/busybox"
+busybox=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-busybox.sh" "$DEB_ARCH") ||
+	fail_setup "no static busybox for $DEB_ARCH"
+cp "$busybox" "$root/bin/busybox"
 cp "$ko" "$root/lib/modules/mapdrv.ko"
-exit_helper=$MAPDRV_BUILD/bin/guest-exit
-flock "$MAPDRV_BUILD/.build.lock" make -s -C "$MAPDRV_TOP" "$exit_helper" >&2 ||
-	fail_setup "guest-exit build failed"
-cp "$exit_helper" "$root/bin/guest-exit"
+if [ "$ARCH_EXIT" = debug-exit ]; then
+	exit_helper=$MAPDRV_BUILD/bin/guest-exit
+	flock "$MAPDRV_BUILD/.build.lock" make -s -C "$MAPDRV_TOP" "$exit_helper" >&2 ||
+		fail_setup "guest-exit build failed"
+	cp "$exit_helper" "$root/bin/guest-exit"
+fi
+out_module=
+if [ -n "${OUT_MODULE:-}" ]; then
+	out_module=/lib/modules/out/$(basename "$OUT_MODULE")
+	mkdir -p "$root/lib/modules/out"
+	cp "$OUT_MODULE" "$root$out_module"
+fi
 cp "$MAPDRV_TOP/scripts/vm/guest/init.sh" "$root/init"
 chmod 755 "$root/init"
 for spec in "${files[@]}"; do
@@ -112,31 +132,48 @@ done
 	printf 'MAPDRV_PARAMS=%q\n' "$params"
 	printf 'MAPDRV_CMD=%q\n' "$command_line"
 	printf 'MAPDRV_KREL=%q\n' "$KREL"
+	printf 'MAPDRV_OUT=%q\n' "$ARCH_OUT"
+	printf 'MAPDRV_OUT_MODULE=%q\n' "$out_module"
+	printf 'MAPDRV_EXIT=%q\n' "$ARCH_EXIT"
 } >"$root/etc/mapdrv-vm.conf"
 initrd=$work/initramfs.cpio
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$initrd"
 
 # 3. Boot. KVM only where a probe boot showed it works; TCG otherwise.
-qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh")
-accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/scripts/vm/accel.sh" "$VMLINUZ")
+qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh" "$DEB_ARCH")
+accel=tcg
+if [ "$DEB_ARCH" = "$MAPDRV_HOST_ARCH" ]; then
+	accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/scripts/vm/accel.sh" "$VMLINUZ")
+fi
 mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log
 rm -f "$console" "$output"
-cpu=${MAPDRV_CPU:-max}
+cpu=${MAPDRV_CPU:-$ARCH_CPU}
 [ "$accel" = kvm ] && cpu=host
+# The machine, the output console and the exit device of the architecture.
+machine=()
+[ -z "$ARCH_MACHINE" ] || machine=(-M "$ARCH_MACHINE")
+case "$ARCH_OUT_QEMU" in
+serial) out_dev=(-serial "file:$output") ;;
+virtconsole)
+	out_dev=(-device "$ARCH_OUT_BUS" -chardev "file,id=out,path=$output"
+		-device virtconsole,chardev=out)
+	;;
+esac
+exit_dev=()
+[ "$ARCH_EXIT" = debug-exit ] && exit_dev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 summary=${command_line%%$'\n'*}
 [ "$summary" = "$command_line" ] || summary="$summary ..."
-log "booting $KREL ($accel, ${smp} vCPUs, ${mem} MiB): $summary"
+log "booting $KREL ($DEB_ARCH, $accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
 # shellcheck disable=SC2086 # QEMU may be a command with options
-timeout --foreground -k 10 "$timeout_s" $qemu \
+timeout --foreground -k 10 "$timeout_s" $qemu "${machine[@]}" \
 	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic $append" \
-	-serial "file:$console" -serial "file:$output" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-append "console=$ARCH_CONSOLE panic=-1 panic_on_warn=1 oops=panic $append" \
+	-serial "file:$console" "${out_dev[@]}" "${exit_dev[@]}" \
 	</dev/null >"$out/qemu.log" 2>&1
 qemu_rc=$?
 set -e
@@ -161,8 +198,15 @@ if grep -Eq "$splat_re" "$console" "$output"; then
 	grep -Eh -B2 -A20 "$splat_re" "$console" "$output" | head -n 60 >&2
 	exit 120
 fi
+# With the debug-exit device QEMU's status must agree with the guest's line;
+# after a poweroff it is 0 (and so it is after a panic: only the line tells).
 status=$(sed -n 's/^MAPDRV-VM-EXIT \([0-9]*\)$/\1/p' "$output" | tail -n 1)
-if [ -z "$status" ] || [ $(((qemu_rc - 1) / 2 - 16)) -ne "$((status > 111 ? 111 : status))" ]; then
+if [ "$ARCH_EXIT" = debug-exit ]; then
+	want_rc=$((((status > 111 ? 111 : status) + 16) * 2 + 1))
+else
+	want_rc=0
+fi
+if [ -z "$status" ] || [ "$qemu_rc" -ne "$want_rc" ]; then
 	log "FAIL: the guest ended without a status (QEMU exit $qemu_rc; console: $console)"
 	tail -n 20 "$console" >&2
 	exit 121

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of mapdrv's test guest: mount the basics, load the module, run the
-# command with its output on ttyS1, check the taint flags, then end the VM
-# through the isa-debug-exit device with the command's status.
+# command with its output on the second console ($MAPDRV_OUT: ttyS1 on x86),
+# check the taint flags, print the status line there, then end the VM: through
+# the isa-debug-exit device with the command's status on x86, by powering off
+# elsewhere (scripts/lib/arch.sh).
 # shellcheck shell=dash # busybox ash; shellcheck checks it as dash
 /bin/busybox --install -s /bin
 export PATH=/root/bin:/bin:/sbin HOME=/root MAPDRV_KO=/lib/modules/mapdrv.ko
@@ -19,8 +21,30 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >/etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' >/etc/group
 
-exec >/dev/ttyS1 2>&1
-stty -F /dev/ttyS1 -onlcr 2>/dev/null
+# The output console's driver, where it is a module (virtio_console on
+# s390x). The port becomes a console from a work item, some time after
+# insmod, and /dev/hvc0 opens a little before the driver can send through it:
+# what is written in between is dropped. Wait until its debugfs file says
+# the port is a console and connected (both are set after that window).
+if [ -n "$MAPDRV_OUT_MODULE" ]; then
+	insmod "$MAPDRV_OUT_MODULE" || echo "guest: insmod $MAPDRV_OUT_MODULE failed"
+	tries=0
+	until cat /sys/kernel/debug/virtio-ports/* 2>/dev/null |
+		grep -q 'guest_connected: 1' || [ "$tries" -ge 200 ]; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	cat /sys/kernel/debug/virtio-ports/* 2>/dev/null | grep -q 'is_console: yes' ||
+		echo "guest: the virtio console port is not ready after $tries tries"
+fi
+# A failed redirection of a special built-in such as ':' would end this
+# shell, and the guest with it: test in a subshell.
+if ! (: >"$MAPDRV_OUT") 2>/dev/null; then
+	echo "guest: cannot write to $MAPDRV_OUT: no status for the host"
+	poweroff -f
+fi
+exec >"$MAPDRV_OUT" 2>&1
+stty -F "$MAPDRV_OUT" -onlcr 2>/dev/null
 
 status=0
 if [ "$MAPDRV_LOAD" = 1 ] && ! eval insmod "$MAPDRV_KO" "$MAPDRV_PARAMS"; then
@@ -39,8 +63,12 @@ if [ $((taint & ~12288)) -ne 0 ]; then
 	echo "MAPDRV-VM-TAINT: kernel tainted $taint"
 	[ "$status" = 0 ] && status=120
 fi
-echo "MAPDRV-VM-EXIT $status"
+# The last line through a descriptor of its own, after the others are
+# closed: closing a serial port waits until its output is sent.
+exec >/dev/console 2>&1
+echo "MAPDRV-VM-EXIT $status" >"$MAPDRV_OUT"
 sync
-guest-exit "$status"
-# Only if the debug-exit device is missing.
+[ "$MAPDRV_EXIT" = debug-exit ] && guest-exit "$status"
+# Elsewhere, or if the debug-exit device is missing: QEMU ends under
+# -no-reboot.
 poweroff -f
