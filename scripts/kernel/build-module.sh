@@ -21,7 +21,10 @@ blog=$mod/build.log
 # warning of a file it does not recompile, and the check would pass.
 rm -f "$mod"/*.o "$mod"/src/*.o "$mod"/mapdrv.ko
 kbuild_args=(W=1)
-[ -z "${CROSS_COMPILE:-}" ] || kbuild_args+=(ARCH="$KBUILD_ARCH" CROSS_COMPILE="$CROSS_COMPILE")
+if [ -n "${CROSS_COMPILE:-}" ]; then
+	kbuild_args+=(ARCH="$KBUILD_ARCH" CROSS_COMPILE="$CROSS_COMPILE")
+	[ -n "${BUILD_CHROOT:-}" ] || "$MAPDRV_TOP/scripts/deps.sh" "cross-$DEB_ARCH"
+fi
 if [ -z "${BUILD_CHROOT:-}" ]; then
 	make -C "$KDIR" M="$mod" "${kbuild_args[@]}" modules >"$blog" 2>&1 || build_rc=$?
 elif [ -n "${CROSS_COMPILE:-}" ]; then
