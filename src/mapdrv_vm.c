@@ -6,9 +6,10 @@
  * page faults into mapdrv_vm_fault(), which looks the page up with
  * vmalloc_to_page(), takes a reference and hands it to the core mm, which
  * installs the PTE and drops the reference when the page is unmapped.
- * MAPDRV_MODE_AROUND maps the aligned window of pages around the faulting
- * one with vm_insert_pages() (so the VMA is VM_MIXEDMAP), and
- * MAPDRV_MODE_EAGER inserts every page when the mapping is made.
+ * Every mode hands the faulting page back that way. MAPDRV_MODE_AROUND
+ * also inserts the other pages of the aligned window around it with
+ * vm_insert_pages() (so the VMA is VM_MIXEDMAP), and MAPDRV_MODE_EAGER
+ * inserts every page when the mapping is made.
  *
  * The mapping is described through ->mmap_prepare where the kernel can count
  * the VMA it creates, through ->mmap before (see compat.h). No lock is taken
@@ -90,21 +91,30 @@ static vm_fault_t mapdrv_fault_done(struct vm_fault *vmf, struct page *page,
 	return ret;
 }
 
-/* MAPDRV_MODE_FAULT: hand the one faulting page to the core mm. */
-static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
+/*
+ * The faulting page, with a reference for the core mm, or NULL past the
+ * buffer. mmap() bounded the VMA, but a split, mremap() or a racing caller
+ * must still never reach past the buffer: check the index itself.
+ */
+static struct page *mapdrv_fault_page(struct vm_fault *vmf)
 {
 	struct mapdrv_dev *md = ((struct mapdrv_file *)vmf->vma->vm_private_data)->md;
 	struct page *page = NULL;
 
-	/*
-	 * mmap() bounded the VMA, but a split, mremap() or a racing caller
-	 * must still never reach past the buffer: check the index itself.
-	 */
 	if (vmf->pgoff < md->npages)
 		page = mapdrv_page(md, vmf->pgoff);
+	if (page)
+		get_page(page);
+	return page;
+}
+
+/* MAPDRV_MODE_FAULT: hand the one faulting page to the core mm. */
+static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
+{
+	struct page *page = mapdrv_fault_page(vmf);
+
 	if (!page)
 		return mapdrv_fault_done(vmf, NULL, VM_FAULT_SIGBUS);
-	get_page(page);
 	vmf->page = page;
 	return mapdrv_fault_done(vmf, page, 0);
 }
@@ -112,8 +122,9 @@ static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
 /*
  * Insert the buffer pages [first, last) (page offsets inside the VMA's
  * range) into @vma, in batches. A page that is mapped already (another
- * thread's fault, a window that overlaps one mapped before) stops a batch
- * with -EBUSY: step over it and go on. 0 or -errno.
+ * thread's fault, a window that overlaps one mapped before) or whose PTE
+ * holds something else (a userfaultfd-wp marker) stops a batch with
+ * -EBUSY: step over it and go on. 0 or -errno.
  */
 static int mapdrv_insert_range(struct vm_area_struct *vma,
 			       unsigned long first, unsigned long last)
@@ -146,10 +157,20 @@ static int mapdrv_insert_range(struct vm_area_struct *vma,
 }
 
 /*
- * MAPDRV_MODE_AROUND and a refault in MAPDRV_MODE_EAGER: map the aligned
- * @window pages around the faulting one, clipped to the VMA. The faulting
- * page is mapped when this returns VM_FAULT_NOPAGE: inserted here, or by
- * the racing fault that made its insertion fail with -EBUSY.
+ * MAPDRV_MODE_AROUND, and a refault in MAPDRV_MODE_EAGER (after
+ * MADV_DONTNEED): the aligned @window pages around the faulting one,
+ * clipped to the VMA.
+ *
+ * The faulting page goes back to the core mm as in MAPDRV_MODE_FAULT
+ * (vmf->page, return 0), never through vm_insert_pages(): the core's
+ * finish_fault() is what knows a PTE that is not pte_none() (a racing
+ * fault mapped it; a userfaultfd-wp marker, 6.7+, that must keep its wp
+ * bit) and the retry rules. vm_insert_pages() only refuses such a PTE with
+ * -EBUSY; returning VM_FAULT_NOPAGE over a marker refaulted forever.
+ *
+ * The other pages of the window are inserted here first, best effort:
+ * .fault runs without the PTE lock and vm_insert_pages() takes it itself.
+ * Any of them that is refused faults on its own later.
  */
 static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
 				      unsigned long window)
@@ -157,17 +178,18 @@ static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
 	struct vm_area_struct *vma = vmf->vma;
 	struct mapdrv_dev *md = ((struct mapdrv_file *)vma->vm_private_data)->md;
 	unsigned long pgoff = vmf->pgoff, first, last;
-	int ret;
+	struct page *page = mapdrv_fault_page(vmf);
 
-	if (pgoff >= md->npages)
+	if (!page)
 		return mapdrv_fault_done(vmf, NULL, VM_FAULT_SIGBUS);
 	first = max(round_down(pgoff, window), vma->vm_pgoff);
 	last = min3(round_down(pgoff, window) + window,
 		    vma->vm_pgoff + vma_pages(vma), md->npages);
-	ret = mapdrv_insert_range(vma, first, last);
-	if (ret)
-		return mapdrv_fault_done(vmf, NULL, vmf_error(ret));
-	return mapdrv_fault_done(vmf, mapdrv_page(md, pgoff), VM_FAULT_NOPAGE);
+	/* Best effort: errors only leave those pages to fault on their own. */
+	mapdrv_insert_range(vma, first, pgoff);
+	mapdrv_insert_range(vma, pgoff + 1, last);
+	vmf->page = page;
+	return mapdrv_fault_done(vmf, page, 0);
 }
 
 #ifdef MAPDRV_USE_MMAP_PREPARE
