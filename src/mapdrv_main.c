@@ -275,11 +275,7 @@ static const struct file_operations mapdrv_fops = {
 	.write = mapdrv_write,
 	.unlocked_ioctl = mapdrv_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-#ifdef MAPDRV_USE_MMAP_PREPARE
-	.mmap_prepare = mapdrv_mmap_prepare,
-#else
-	.mmap = mapdrv_mmap,
-#endif
+	MAPDRV_FOPS_MMAP,
 };
 
 static struct mapdrv_dev *mapdrv_from_dev(struct device *dev)
@@ -381,6 +377,11 @@ static int __init mapdrv_init(void)
 		pr_err("cannot allocate %zu bytes: %d\n", md->size, -ENOMEM);
 		return -ENOMEM;
 	}
+	ret = mapdrv_vm_init(md);
+	if (ret) {
+		pr_err("cannot allocate the page array: %d\n", ret);
+		goto free_buf;
+	}
 
 	mutex_lock(&md->stamp_lock);
 	mapdrv_stamp(md, mapdrv_seed);
@@ -390,7 +391,7 @@ static int __init mapdrv_init(void)
 	ret = misc_register(&md->misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", md->misc.name, ret);
-		goto free_buf;
+		goto exit_vm;
 	}
 
 	pr_info("/dev/%s ready: %lu pages (%zu KiB), seed 0x%llx, mode %s\n",
@@ -398,6 +399,8 @@ static int __init mapdrv_init(void)
 		mapdrv_mode_names[md->mode]);
 	return 0;
 
+exit_vm:
+	mapdrv_vm_exit(md);
 free_buf:
 	vfree(md->buf);
 	return ret;
@@ -409,6 +412,7 @@ static void __exit mapdrv_exit(void)
 
 	/* First: no new opens. Nothing is mapped: every VMA pins the module. */
 	misc_deregister(&md->misc);
+	mapdrv_vm_exit(md);
 	vfree(md->buf);
 	pr_info("unloaded: %lld faults served, %lld mmap calls\n",
 		(long long)atomic64_read(&md->faults),
