@@ -23,7 +23,8 @@
  * @buf: the vmalloc_user() buffer, @size bytes
  * @size: buffer size in bytes, a whole number of pages; fixed while loaded
  * @npages: @size in pages
- * @seed: seed of the current pattern, written under @stamp_lock
+ * @seed: seed of the current pattern, written under @stamp_lock with
+ *	smp_store_release() once the words are; read with smp_load_acquire()
  * @stamp_lock: serialises restamping; never taken in the fault path
  * @faults: faults served (a page handed back), since load
  * @fault_errors: faults that failed (SIGBUS, OOM), since load

@@ -90,6 +90,12 @@ struct mapdrv_info {
  * @seed: the new seed, used when @flags has MAPDRV_RESTAMP_SET_SEED
  * @flags: MAPDRV_RESTAMP_* bits; any other bit gives EINVAL
  * @reserved: must be zero, else EINVAL
+ *
+ * RESTAMP rewrites the whole buffer, then publishes the seed: whoever reads
+ * the new seed (INFO, sysfs) also sees every word written for it. A fatal
+ * signal stops it between pages with EINTR: the buffer then holds the new
+ * pattern up to some page and the old one after it, and the seed is still
+ * the old one. Another RESTAMP makes the buffer whole again.
  */
 struct mapdrv_restamp {
 	__u64 seed;
