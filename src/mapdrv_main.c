@@ -207,6 +207,7 @@ static long mapdrv_ioctl_info(struct mapdrv_file *mf, void __user *uarg)
 		.size = md->size,
 		.seed = mapdrv_seed_of(md),
 		.faults = atomic64_read(&md->faults),
+		.fault_errors = atomic64_read(&md->fault_errors),
 		.mmap_calls = atomic64_read(&md->mmap_calls),
 		.live_vmas = atomic_read(&md->live_vmas),
 	};
@@ -331,6 +332,14 @@ static ssize_t faults_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(faults);
 
+static ssize_t fault_errors_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&mapdrv_from_dev(dev)->fault_errors));
+}
+static DEVICE_ATTR_RO(fault_errors);
+
 static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -358,6 +367,7 @@ static struct attribute *mapdrv_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_seed.attr,
 	&dev_attr_faults.attr,
+	&dev_attr_fault_errors.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_window.attr,
