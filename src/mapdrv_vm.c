@@ -76,10 +76,11 @@ void mapdrv_vm_exit(struct mapdrv_dev *md)
  * stays counted: the file's mode stays frozen (SET_MODE: EBUSY) until the
  * file is closed, and the device's count of live VMAs is one too high.
  */
-static void mapdrv_count(struct mapdrv_file *mf)
+/* Both return the device's count of live VMAs after the change. */
+static int mapdrv_count(struct mapdrv_file *mf)
 {
 	atomic_inc(&mf->live_vmas);
-	atomic_inc(&mf->md->live_vmas);
+	return atomic_inc_return(&mf->md->live_vmas);
 }
 
 static int mapdrv_uncount(struct mapdrv_file *mf)
@@ -106,11 +107,8 @@ static void mapdrv_mmap_done(struct mapdrv_file *mf, unsigned long start,
 /* Further VMAs of a mapping: fork, split, mremap() move. */
 static void mapdrv_vm_open(struct vm_area_struct *vma)
 {
-	struct mapdrv_file *mf = mapdrv_vma_file(vma);
-	int live;
+	int live = mapdrv_count(mapdrv_vma_file(vma));
 
-	mapdrv_count(mf);
-	live = atomic_read(&mf->md->live_vmas);
 	trace_mapdrv_vma_open(vma->vm_start, vma->vm_end, vma->vm_pgoff,
 			      mapdrv_vma_flags(vma), live);
 }

@@ -34,7 +34,9 @@ else
 	# package in a chroot of its suite; the sources are copied in and the
 	# module out. objtool reads /proc: mount it in a private namespace.
 	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "$HEADERS_PKG" dwarves)
-	inside=/build/mapdrv-$KREL
+	# One directory per build directory: several trees (worktrees, make
+	# mutants) build in the same chroot.
+	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
 	mkdir -p "$root$inside"
 	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko
 	copy_sources "$root$inside"
