@@ -167,8 +167,8 @@ TEST_F(module, delete_module_is_refused_while_a_child_holds_a_mapping)
 		close(go[1]);
 		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
 			_exit(2);
-		_exit(mapdrv_touch(p) == mapdrv_pattern(self->env.seed, 0) ?
-		      0 : 1);
+		_exit(le64toh(mapdrv_touch(p)) ==
+		      mapdrv_pattern(self->env.seed, 0) ? 0 : 1);
 	}
 	close(ready[1]);
 	close(go[0]);

@@ -384,11 +384,22 @@ static inline void mapdrv_poke(void *p, uint64_t word)
 /*
  * mmap(2) without libc in the way: glibc refuses an unaligned offset itself
  * and would hide what the kernel does. MAP_FAILED and errno on failure.
+ * s390's mmap system call (old_mmap) takes one pointer to its six arguments;
+ * it refuses an unaligned offset with EINVAL like the others.
  */
 static inline void *mapdrv_sys_mmap(void *addr, uint64_t len, int prot,
 				    int flags, int fd, uint64_t off)
 {
+#ifdef __s390__
+	unsigned long args[6] = {
+		(unsigned long)addr, len, (unsigned long)prot,
+		(unsigned long)flags, (unsigned long)fd, off,
+	};
+
+	return (void *)syscall(SYS_mmap, args);
+#else
 	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+#endif
 }
 
 /*
