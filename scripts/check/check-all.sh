@@ -2,27 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check-all.sh [KERNEL...]: run the whole kselftest suite on each Debian
-# kernel (default: 5.10 6.1 6.12 sid), then print one table (kernel, its
-# release, which mmap hook the module uses there, build result, passed,
-# failed, skipped) and the plain "N passed, N failed, N skipped" line over
-# all of them. Exit 0 only if every kernel built and passed.
+# kernel (default: 5.10 6.1 6.12 sid on x86-64, then arm64, arm64-16k,
+# arm64-sid, ppc64el and s390x), then print one table (kernel, architecture,
+# page size, release, which mmap hook the module uses there, build result,
+# passed, failed, skipped, seconds) and the plain "N passed, N failed,
+# N skipped" line over all of them. Exit 0 only if every kernel built and
+# passed.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"${KERNELS:-5.10 6.1 6.12 sid}"
+[ ${#kernels[@]} -gt 0 ] ||
+	read -r -a kernels <<<"${KERNELS:-5.10 6.1 6.12 sid arm64 arm64-16k arm64-sid ppc64el s390x}"
 
-"$MAPDRV_TOP/scripts/deps.sh" base matrix
+groups="base matrix"
+for k in "${kernels[@]}"; do
+	a=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$k" 2>/dev/null) || continue
+	[ "$a" = "$MAPDRV_HOST_ARCH" ] || [[ " $groups " == *" cross-$a "* ]] || groups="$groups cross-$a"
+done
+# shellcheck disable=SC2086 # one group a word
+"$MAPDRV_TOP/scripts/deps.sh" $groups
 mkdir -p "$MAPDRV_BUILD/check"
+fmt='%-10s %-7s %-4s %-26s %-12s %-5s %6s %6s %7s %5s'
 rows=()
 total_p=0 total_f=0 total_s=0
 for k in "${kernels[@]}"; do
 	log "==== kernel $k"
-	krel='?' hook='?' build=FAIL p=0 f=1 s=0
+	start=$SECONDS
+	arch='?' page='?' krel='?' hook='?' build=FAIL p=0 f=1 s=0
 	if env_file=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$k") &&
 		ko=$("$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file"); then
 		build=ok
 		krel=$(sed -n 's/^KREL=//p' "$env_file")
+		arch=$(sed -n 's/^DEB_ARCH=//p' "$env_file")
+		page=$(sed -n 's/^PAGE_SIZE=//p' "$env_file")
+		page=$((${page:-4096} / 1024))K
 		hook=mmap
 		grep -q mapdrv_mmap_prepare "$ko" && hook=mmap_prepare
 		out=$MAPDRV_BUILD/check/$k.log
@@ -32,12 +46,15 @@ for k in "${kernels[@]}"; do
 		read -r p f s < <(summary_counts "$out")
 		grep -E '^not ok|FAIL' "$out" >&2 || true
 	fi
-	rows+=("$(printf '%-6s %-28s %-13s %-6s %6s %6s %7s' "$k" "$krel" "$hook" "$build" "$p" "$f" "$s")")
+	# shellcheck disable=SC2059 # the format is the table's
+	rows+=("$(printf "$fmt" "$k" "$arch" "$page" "$krel" "$hook" "$build" "$p" "$f" "$s" \
+		$((SECONDS - start)))")
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
 
 echo
-printf '%-6s %-28s %-13s %-6s %6s %6s %7s\n' kernel release hook build passed failed skipped
+# shellcheck disable=SC2059 # the format is the table's
+printf "$fmt\n" kernel arch page release hook build passed failed skipped secs
 printf '%s\n' "${rows[@]}"
 echo "(per-kernel logs: $MAPDRV_BUILD/check/<kernel>.log)"
 echo "$total_p passed, $total_f failed, $total_s skipped"
