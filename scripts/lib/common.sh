@@ -31,9 +31,8 @@ MAPDRV_HOST_ARCH=${MAPDRV_HOST_ARCH:-$(dpkg --print-architecture 2>/dev/null || 
 # do not leak in: APT::Architectures would otherwise default to every
 # architecture `dpkg --add-architecture` enabled, and a package asked for by
 # name would come in each of them (linux-kbuild of i386 unpacked over the
-# amd64 one: "fixdep: Exec format error").
-# MAPDRV_APT_OPTS: more apt options, one a line (scripts/check/foreign-arch.sh
-# points DPkg::Options at a dpkg database with foreign architectures).
+# amd64 one: "fixdep: Exec format error"; scripts/check/foreign-arch.sh
+# tests it).
 apt_priv_suite() { printf '%s' "${1%%:*}"; }
 apt_priv_arch() {
 	case "$1" in
@@ -62,7 +61,6 @@ apt_priv_opts() {
 		-o "Acquire::Languages=none" \
 		-o "Acquire::Check-Valid-Until=false" \
 		-o "Debug::NoLocking=1"
-	[ -z "${MAPDRV_APT_OPTS:-}" ] || printf '%s\n' "$MAPDRV_APT_OPTS"
 }
 
 apt_priv_init() {
