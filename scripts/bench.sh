@@ -29,8 +29,8 @@ vm_out=$out/vm
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
-# shellcheck disable=SC2046 # one group a word
-"$MAPDRV_TOP/scripts/deps.sh" $(arch_deps "$arch")
+read -r -a groups <<<"$(arch_deps "$arch")"
+"$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
 make -s -C "$MAPDRV_TOP" tools MAPDRV_ARCH="$arch"
 bin=$(arch_out_dir "$arch")/bin/mapdrv-bench
 [ -x "$bin" ] || die "$bin was not built"

@@ -12,8 +12,8 @@ set -euo pipefail
 
 kernel=${1:-${KERNEL:-6.1}}
 arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
-# shellcheck disable=SC2046 # one group a word
-"$MAPDRV_TOP/scripts/deps.sh" $(arch_deps "$arch")
+read -r -a groups <<<"$(arch_deps "$arch")"
+"$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
 make -s -C "$MAPDRV_TOP" tools MAPDRV_ARCH="$arch"
 
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -p "dyndbg=+p" -a "log_buf_len=4M" \

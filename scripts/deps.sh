@@ -29,7 +29,6 @@ dkms="dkms:dkms /sbin/modinfo:kmod"
 matrix="debootstrap:debootstrap unshare:util-linux"
 debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
 cross_pairs() {
-	# shellcheck disable=SC2153 # ARCH_* come from arch_vars
 	arch_vars "$1" || die "unknown architecture '$1' (known: $ARCH_ALL)"
 	local t=$ARCH_TRIPLET sys=$ARCH_QEMU_PKG
 	[ "$1" = s390x ] && sys=qemu-system-misc # Debian 12's name

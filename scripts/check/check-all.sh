@@ -15,15 +15,14 @@ kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] ||
 	read -r -a kernels <<<"${KERNELS:-5.10 6.1 6.12 sid arm64 arm64-16k arm64-sid ppc64el s390x}"
 
-groups="base matrix"
+groups=(base matrix)
 for k in "${kernels[@]}"; do
 	a=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$k" 2>/dev/null) || continue
-	[ "$a" = "$MAPDRV_HOST_ARCH" ] || [[ " $groups " == *" cross-$a "* ]] || groups="$groups cross-$a"
+	[ "$a" = "$MAPDRV_HOST_ARCH" ] || [[ " ${groups[*]} " == *" cross-$a "* ]] || groups+=("cross-$a")
 done
-# shellcheck disable=SC2086 # one group a word
-"$MAPDRV_TOP/scripts/deps.sh" $groups
+"$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
 mkdir -p "$MAPDRV_BUILD/check"
-fmt='%-10s %-7s %-4s %-26s %-12s %-5s %6s %6s %7s %5s'
+row() { printf '%-10s %-7s %-4s %-26s %-12s %-5s %6s %6s %7s %5s\n' "$@"; }
 rows=()
 total_p=0 total_f=0 total_s=0
 for k in "${kernels[@]}"; do
@@ -46,15 +45,12 @@ for k in "${kernels[@]}"; do
 		read -r p f s < <(summary_counts "$out")
 		grep -E '^not ok|FAIL' "$out" >&2 || true
 	fi
-	# shellcheck disable=SC2059 # the format is the table's
-	rows+=("$(printf "$fmt" "$k" "$arch" "$page" "$krel" "$hook" "$build" "$p" "$f" "$s" \
-		$((SECONDS - start)))")
+	rows+=("$(row "$k" "$arch" "$page" "$krel" "$hook" "$build" "$p" "$f" "$s" $((SECONDS - start)))")
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
 
 echo
-# shellcheck disable=SC2059 # the format is the table's
-printf "$fmt\n" kernel arch page release hook build passed failed skipped secs
+row kernel arch page release hook build passed failed skipped secs
 printf '%s\n' "${rows[@]}"
 echo "(per-kernel logs: $MAPDRV_BUILD/check/<kernel>.log)"
 echo "$total_p passed, $total_f failed, $total_s skipped"

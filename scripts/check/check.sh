@@ -17,8 +17,8 @@ out=${MAPDRV_CHECK_OUT:-$MAPDRV_BUILD/check/$kernel}
 mkdir -p "$out"
 
 arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
-# shellcheck disable=SC2046 # one group a word
-"$MAPDRV_TOP/scripts/deps.sh" $(arch_deps "$arch")
+read -r -a groups <<<"$(arch_deps "$arch")"
+"$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
 make -s -C "$MAPDRV_TOP" tools tests MAPDRV_ARCH="$arch"
 bin=$(arch_out_dir "$arch")
 

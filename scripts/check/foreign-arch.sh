@@ -21,12 +21,12 @@ set -euo pipefail
 
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(6.1 arm64)
-foreign=${MAPDRV_FOREIGN_ARCHS:-i386 arm64}
+read -r -a foreign <<<"${MAPDRV_FOREIGN_ARCHS:-i386 arm64}"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/mapdrv-foreign-arch.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$scratch/dpkg"
-{ echo "$MAPDRV_HOST_ARCH"; printf '%s\n' $foreign; } >"$scratch/dpkg/arch"
+printf '%s\n' "$MAPDRV_HOST_ARCH" "${foreign[@]}" >"$scratch/dpkg/arch"
 : >"$scratch/dpkg/status"
 printf 'DPkg::Options:: "--admindir=%s";\n' "$scratch/dpkg" >"$scratch/apt.conf"
 export APT_CONFIG=$scratch/apt.conf
@@ -44,7 +44,7 @@ uris=$(apt-get -o "Dir::Etc::SourceList=$probe/sources.list" -o Dir::Etc::Source
 	-o "Dir::State=$probe/state" -o "Dir::State::Lists=$probe/lists" \
 	-o "Dir::State::status=$probe/state/status" -o "Dir::Cache=$probe/cache" \
 	-o Debug::NoLocking=1 --print-uris update)
-for a in $foreign; do
+for a in "${foreign[@]}"; do
 	grep -q "binary-$a/" <<<"$uris" ||
 		die "the simulation does not work: apt does not ask for binary-$a"
 done

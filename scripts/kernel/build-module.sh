@@ -42,8 +42,8 @@ elif [ -n "${CROSS_COMPILE:-}" ]; then
 	# they stay where fetch-kernel.sh extracted them, seen at the same
 	# path inside; the chroot brings the cross compiler and runs kbuild's
 	# programs (built against its own glibc).
-	# shellcheck disable=SC2086 # one package name a word
-	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" $CHROOT_PKGS dwarves)
+	read -r -a chroot_pkgs <<<"${CHROOT_PKGS:-}"
+	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "${chroot_pkgs[@]}" dwarves)
 	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
 	mkdir -p "$root$inside" "$root$KROOT"
 	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko

@@ -113,12 +113,12 @@ pkgs=$(apt_cache_priv "$suite:$arch" depends --recurse --no-recommends --no-sugg
 # the version the kernel's headers ask for.
 kbuild=$(echo "$pkgs" | grep '^linux-kbuild-' || true)
 pkgs=$(echo "$pkgs" | grep -v '^linux-kbuild-' || true)
-log "fetching for $kernel ($suite, $arch): $(echo "$pkgs" $kbuild | tr '\n' ' ')"
+log "fetching for $kernel ($suite, $arch): $(echo "$pkgs" "$kbuild" | tr '\n' ' ')"
 
 rm -rf "$dest"
 mkdir -p "$dest/debs" "$dest/root"
-# shellcheck disable=SC2086 # one package name a word
-apt_priv_fetch "$suite:$arch" "$dest/debs" $(printf "%s:$arch\n" $pkgs)
+mapfile -t pkg_list <<<"$pkgs"
+apt_priv_fetch "$suite:$arch" "$dest/debs" "${pkg_list[@]/%/:$arch}"
 if [ -n "$kbuild" ]; then
 	[ -z "$cross" ] || apt_priv_init "$suite"
 	want=()

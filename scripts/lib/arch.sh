@@ -25,8 +25,10 @@
 #                  which ends QEMU under -no-reboot; so does a panic)
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034 # the ARCH_* variables are the output, for the caller
 arch_vars() {
-	ARCH_MACHINE= ARCH_CPU=max ARCH_OUT_QEMU=serial ARCH_OUT_BUS= ARCH_OUT_MODULE= ARCH_EXIT=poweroff
+	ARCH_MACHINE='' ARCH_CPU=max ARCH_OUT_QEMU=serial ARCH_OUT_BUS='' ARCH_OUT_MODULE=''
+	ARCH_EXIT=poweroff
 	case "$1" in
 	amd64)
 		ARCH_TRIPLET=x86_64-linux-gnu ARCH_KBUILD=x86

@@ -22,6 +22,7 @@ die() { printf '[mapdrv] error: %s\n' "$*" >&2; exit 1; }
 
 # The architecture of this machine's packages (and of the tools that run here).
 MAPDRV_HOST_ARCH=${MAPDRV_HOST_ARCH:-$(dpkg --print-architecture 2>/dev/null || echo amd64)}
+# shellcheck source=scripts/lib/arch.sh
 . "$MAPDRV_TOP/scripts/lib/arch.sh"
 
 # apt_priv SPEC ARGS...: run apt-get against a private apt state for one

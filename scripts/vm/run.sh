@@ -165,11 +165,11 @@ case "$ARCH_OUT_QEMU" in
 serial) out_dev=(-serial "file:$output") ;;
 virtconsole)
 	out_dev=(-device "$ARCH_OUT_BUS" -chardev "file,id=out,path=$output"
-		-device virtconsole,chardev=out)
+		-device "virtconsole,chardev=out")
 	;;
 esac
 exit_dev=()
-[ "$ARCH_EXIT" = debug-exit ] && exit_dev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+[ "$ARCH_EXIT" = debug-exit ] && exit_dev=(-device "isa-debug-exit,iobase=0xf4,iosize=0x04")
 summary=${command_line%%$'\n'*}
 [ "$summary" = "$command_line" ] || summary="$summary ..."
 log "booting $KREL ($DEB_ARCH, $accel, ${smp} vCPUs, ${mem} MiB): $summary"
