@@ -132,6 +132,7 @@ struct config {
 	bool no_efault_write = false;
 	u64 ops_limit = UINT64_MAX;
 	std::optional<std::chrono::steady_clock::time_point> deadline;
+	int trace_fd = -1;	/* --trace-ops */
 };
 
 /* delete_module(mapdrv, O_NONBLOCK): 0, or -1 and errno. */

@@ -7,7 +7,7 @@
  * and check every result against an oracle.
  *
  *	mapdrv-stress --seconds 60 --procs 2 --threads 2
- *	mapdrv-stress --seed 0x1234 --ops 20000 --procs 1 --threads 1 --json
+ *	mapdrv-stress --seed 0x1234 --ops 20000 --procs 1 --threads 1 --trace-ops ops.log
  *
  * Where things are:
  *	options.cpp	the command line and --help
@@ -18,6 +18,7 @@
  *	rng.hpp		the random source and how a table of cases is drawn
  *	guard.cpp	loads and stores that survive SIGSEGV/SIGBUS
  *	report.cpp	divergence lines and the summary (text or JSON)
+ *	trace.cpp	--trace-ops, one line per operation
  *
  * Exit status: 0 no divergence (and, with --unload, the final unload
  * succeeded), 1 a divergence or a failed final unload, 2 usage error,

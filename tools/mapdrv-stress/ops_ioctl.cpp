@@ -122,6 +122,7 @@ void worker::op_ioctl()
 
 	with_file(OP_IOCTL, [&](file_slot &f) {
 		const unsigned cmd = draw_unknown_ioctl();
+		tr_arg_ = cmd;
 		alignas(8) unsigned char canary[256];
 		std::memset(canary, 0x5a, sizeof(canary));
 		const arg kind = pick(r_, args).value;
@@ -188,6 +189,7 @@ void worker::op_restamp()
 			break;
 		}
 		must_fail(ioctl(f.fd, MAPDRV_IOC_RESTAMP, c.how == fill::null ? nullptr : &rq), c.errs, c.name);
+		tr_arg_ = rq.flags;
 	});
 }
 

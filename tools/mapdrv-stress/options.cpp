@@ -23,7 +23,7 @@ void print_help()
 "\n"
 "Usage: %s [--seconds N] [--ops N] [--procs P] [--threads T] [--seed S]\n"
 "       %*s [--device PATH] [--unload] [--exclude NAME,...] [--keep-going]\n"
-"       %*s [--json] [--verbose]\n"
+"       %*s [--json] [--verbose] [--trace-ops FILE]\n"
 "\n"
 "Start P worker processes of T threads each. Every thread owns one page-aligned\n"
 "region of the buffer and runs a random sequence of operations on the device:\n"
@@ -71,6 +71,11 @@ void print_help()
 "  -k, --keep-going     do not stop at the first divergence\n"
 "  -j, --json           print the summary as one JSON object\n"
 "  -v, --verbose        print more: every divergence (up to %u), progress\n"
+"  -T, --trace-ops=FILE write one line per operation to FILE: worker, operation\n"
+"                       number and name, outcome, random numbers drawn, files\n"
+"                       and mappings held, and a digest of the worker's state;\n"
+"                       a worker writes the same lines for the same seed, so\n"
+"                       two builds can be shown to replay a run alike\n"
 "  -h, --help           display this help and exit\n"
 "  -V, --version        output version information and exit\n"
 "\n"
@@ -148,6 +153,11 @@ bool parse_one(int c, options &opt, cli::action &act)
 	case 'k': opt.keep_going = true; break;
 	case 'j': opt.json = true; break;
 	case 'v': opt.verbose = true; break;
+	case 'T':
+		opt.trace_ops = optarg;
+		if (opt.trace_ops.empty())
+			throw usage_error("--trace-ops: empty path");
+		break;
 	case 'h': act = cli::action::help; break;
 	case 'V':
 		if (act != cli::action::help)
@@ -163,7 +173,7 @@ bool parse_one(int c, options &opt, cli::action &act)
 
 cli::action parse_args(int argc, char **argv, options &opt)
 {
-	static const char short_opts[] = ":s:n:p:t:S:d:ux:kjvhV";
+	static const char short_opts[] = ":s:n:p:t:S:d:ux:kjvT:hV";
 	static const struct option long_opts[] = {
 		{ "seconds",    required_argument, nullptr, 's' },
 		{ "ops",        required_argument, nullptr, 'n' },
@@ -176,6 +186,7 @@ cli::action parse_args(int argc, char **argv, options &opt)
 		{ "keep-going", no_argument,       nullptr, 'k' },
 		{ "json",       no_argument,       nullptr, 'j' },
 		{ "verbose",    no_argument,       nullptr, 'v' },
+		{ "trace-ops",  required_argument, nullptr, 'T' },
 		{ "help",       no_argument,       nullptr, 'h' },
 		{ "version",    no_argument,       nullptr, 'V' },
 		{ nullptr,      0,                 nullptr, 0 },

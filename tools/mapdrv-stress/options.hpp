@@ -25,6 +25,7 @@ struct options {
 	bool verbose = false;
 	bool keep_going = false;
 	std::vector<std::string> exclude;
+	std::string trace_ops;	/* --trace-ops FILE; empty: none */
 };
 
 void print_help();

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "oracle.hpp"
+#include "trace.hpp"
 
 namespace mapdrv::stress {
 
@@ -161,6 +162,14 @@ std::optional<mismatch> shadow_region::compare(u64 off, std::span<const std::uin
 		return mismatch{ wo, at(wo), found };
 	}
 	return std::nullopt;
+}
+
+u64 shadow_region::digest() const
+{
+	trace_digest d;
+	for (const u64 v : words_)
+		d.add(v);
+	return d.value();
 }
 
 } // namespace mapdrv::stress

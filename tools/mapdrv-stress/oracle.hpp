@@ -97,6 +97,9 @@ public:
 	// Bytes of our region read at @off must be the shadow's exactly.
 	[[nodiscard]] std::optional<mismatch> compare(u64 off, std::span<const std::uint8_t> bytes) const;
 
+	// A digest of the whole shadow (for --trace-ops).
+	[[nodiscard]] u64 digest() const;
+
 private:
 	[[nodiscard]] u64 at(u64 off) const { return words_[(off - begin_) >> 3]; }
 	[[nodiscard]] std::uint8_t byte(u64 off) const

@@ -27,6 +27,7 @@ public:
 
 	std::uint64_t next()
 	{
+		++draws_;
 		const std::uint64_t r = rotl(s_[1] * 5, 7) * 9;
 		const std::uint64_t t = s_[1] << 17;
 		s_[2] ^= s_[0];
@@ -49,6 +50,9 @@ public:
 
 	bool chance(unsigned permille) { return below(1000) < permille; }
 
+	// How many numbers were drawn so far (for --trace-ops).
+	[[nodiscard]] std::uint64_t draws() const { return draws_; }
+
 	static std::uint64_t splitmix(std::uint64_t &x)
 	{
 		std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -60,6 +64,7 @@ public:
 private:
 	static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 	std::uint64_t s_[4] = {};
+	std::uint64_t draws_ = 0;
 };
 
 // A case of a table: its name, its weight, and what it does or sets.

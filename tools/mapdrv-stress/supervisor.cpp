@@ -21,6 +21,7 @@
 
 #include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
+#include <mapdrv/fd.hpp>
 #include <mapdrv/text.hpp>
 
 #include "compat.hpp"
@@ -207,6 +208,7 @@ private:
 	void probe_unload();
 	void probe_set_mode();
 	void probe_populate();
+	void open_trace();
 	void start_workers();
 	void wait_workers();
 	void check_driver();
@@ -227,6 +229,7 @@ private:
 	std::optional<mapdrv::device> dev_;
 	mapdrv_info info_{};
 	run_result rr_;
+	unique_fd trace_;
 	std::vector<pid_t> pids_;
 	bool killed_ = false;
 	std::chrono::steady_clock::time_point t0_;
@@ -245,6 +248,7 @@ int supervisor::run()
 	/* Every word must start as the pattern (a crashed earlier run may have left tags). */
 	rr_.restored_words = restore_pattern(cfg_.buf, dev_->fd());
 	rr_.info_before = dev_->info();
+	open_trace();
 
 	install_handlers(sh_);
 	if (!opt_.json)
@@ -385,6 +389,16 @@ void supervisor::probe_populate()
 	rr_.populate_note = cfg_.populate ? "yes" : "no (" + errno_name(errno) +
 						     ": kernel older than 5.14; left out)";
 	munmap(p, page);
+}
+
+void supervisor::open_trace()
+{
+	if (opt_.trace_ops.empty())
+		return;
+	trace_.reset(::open(opt_.trace_ops.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+	if (!trace_)
+		throw std::system_error(errno, std::generic_category(), "open " + opt_.trace_ops);
+	cfg_.trace_fd = trace_.get();
 }
 
 void supervisor::start_workers()

@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
 #include <system_error>
 
 #include <unistd.h>
 
 #include "guard.hpp"
 #include "report.hpp"
+#include "trace.hpp"
 #include "worker.hpp"
 
 namespace mapdrv::stress {
@@ -58,10 +60,15 @@ void worker::run()
 		if (sh_.ops_claimed.fetch_add(1, std::memory_order_relaxed) >= cfg_.ops_limit)
 			break;
 		++opno_;
+		tr_fd_ = tr_map_ = -1;
+		tr_arg_ = 0;
+		const u64 draws = r_.draws();
 		step();
+		trace_op(draws);
 	}
 	teardown();
 	final_check();
+	trace_end();
 	st_->finished = 1;
 }
 
@@ -93,6 +100,49 @@ void worker::step()
 		return m.weight;
 	});
 	(this->*(c ? c->run : &worker::op_touch))();
+}
+
+/* --trace-ops: the line of the operation just done. */
+void worker::trace_op(u64 draws_before) const
+{
+	if (cfg_.trace_fd < 0)
+		return;
+	trace_digest d;
+	for (const file_slot &f : files_) {
+		d.add(f.fd >= 0);
+		d.add(static_cast<u64>(f.acc));
+		d.add(f.mode);
+		d.add(f.window);
+		d.add(f.nmaps);
+		d.add(f.pos);
+		d.add(f.used);
+	}
+	for (const map_obj &m : maps_) {
+		d.add(m.len);
+		d.add(m.off);
+		d.add(static_cast<u64>(m.prot));
+		d.add(static_cast<u64>(m.maxprot));
+		d.add(m.shared);
+		d.add(m.file);
+		d.add(m.mode);
+		for (const std::uint8_t r : m.res)
+			d.add(r);
+	}
+	const char *outcome = cur_div_ ? "diverged" : cur_refused_ ? "refused" : "ok";
+	trace_line(cfg_.trace_fd,
+		   "w%u #%" PRIu64 " %s %s draws=%" PRIu64 " fds=%u maps=%zu seq=%u fd=%d map=%d arg=%" PRIx64
+		   " state=%016" PRIx64 "\n",
+		   id_, opno_, op_names[cur_op_], outcome, r_.draws() - draws_before, open_count(),
+		   maps_.size(), shadow_.seq(), tr_fd_, tr_map_, tr_arg_, d.value());
+}
+
+void worker::trace_end() const
+{
+	trace_line(cfg_.trace_fd,
+		   "w%u end ops=%" PRIu64 " draws=%" PRIu64 " seq=%u shadow=%016" PRIx64 " mmaps=%" PRIu64
+		   " child_writes=%" PRIu64 "\n",
+		   id_, opno_, r_.draws(), shadow_.seq(), shadow_.digest(), st_->mmaps_ok,
+		   st_->child_writes);
 }
 
 /* ---- accounting ------------------------------------------------------ */

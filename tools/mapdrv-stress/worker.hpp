@@ -178,6 +178,8 @@ private:
 
 	/* --- worker.cpp: the loop, accounting, checks, bookkeeping --- */
 	void step();
+	void trace_op(u64 draws_before) const;
+	void trace_end() const;
 	void begin(op_type op);
 	void end();
 	void diverge(const dv &d);
@@ -211,7 +213,7 @@ private:
 		u64 k = r_.below(n);
 		for (unsigned i = 0; i < max_slots; ++i)
 			if (files_[i].fd >= 0 && pred(files_[i]) && k-- == 0)
-				return static_cast<int>(i);
+				return tr_fd_ = static_cast<int>(i);
 		return -1;
 	}
 	int any_fd() { return pick_fd([](const file_slot &) { return true; }); }
@@ -227,7 +229,7 @@ private:
 		u64 k = r_.below(n);
 		for (std::size_t i = 0; i < maps_.size(); ++i)
 			if (pred(maps_[i]) && k-- == 0)
-				return static_cast<int>(i);
+				return tr_map_ = static_cast<int>(i);
 		return -1;
 	}
 	int any_map() { return pick_map([](const map_obj &) { return true; }); }
@@ -399,6 +401,8 @@ private:
 	bool cur_div_ = false, cur_refused_ = false;
 	bool in_child_ = false, child_div_ = false;
 	u64 last_faults_ = 0, last_mmap_calls_ = 0;
+	int tr_fd_ = -1, tr_map_ = -1;	/* for --trace-ops: the last picked */
+	u64 tr_arg_ = 0;
 };
 
 } // namespace mapdrv::stress
