@@ -34,6 +34,10 @@ options:
   -h, --help            this text
 
 The kernel boots with panic_on_warn=1 oops=panic panic=-1.
+Environment: MAPDRV_CPU (QEMU -cpu, default max); MAPDRV_QEMU_ACCEL: QEMU's
+accelerator options instead of the probed '-accel kvm|tcg', split into words,
+e.g. '-accel tcg,thread=single -icount shift=0,sleep=off' (guest time counts
+instructions: see tools/bench.sh).
 exit status: COMMAND's status if the guest ended cleanly; otherwise
   120  a kernel splat (BUG, WARNING, Oops, KASAN, lockdep, kmemleak, Bad page)
        or a bad taint in the guest
@@ -127,6 +131,11 @@ mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log
 rm -f "$console" "$output"
+accel_opts=(-accel "$accel")
+if [ -n "${MAPDRV_QEMU_ACCEL:-}" ]; then
+	read -r -a accel_opts <<<"$MAPDRV_QEMU_ACCEL"
+	accel=$MAPDRV_QEMU_ACCEL
+fi
 cpu=${MAPDRV_CPU:-max}
 [ "$accel" = kvm ] && cpu=host
 summary=${command_line%%$'\n'*}
@@ -135,7 +144,7 @@ log "booting $KREL ($accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
 # shellcheck disable=SC2086 # QEMU may be a command with options
 timeout --foreground -k 10 "$timeout_s" $qemu \
-	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+	"${accel_opts[@]}" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic $append" \
