@@ -40,7 +40,7 @@ void probe_cpu(environment &env, std::string &flags)
 		else if (flags.empty() && line.rfind("flags", 0) == 0)
 			flags = " " + value() + " ";
 	}
-	for (const char *f : {"erms", "fsrm", "avx2", "hypervisor"})
+	for (const char *f : {"erms", "fsrm", "rep_good", "avx2", "hypervisor"})
 		if (flags.find(std::string(" ") + f + " ") != std::string::npos)
 			env.cpu_flags += (env.cpu_flags.empty() ? "" : " ") + std::string(f);
 }

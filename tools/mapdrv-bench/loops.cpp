@@ -4,6 +4,7 @@
 // every subject runs the very same code.
 #include "loops.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 #include <cerrno>
@@ -69,11 +70,77 @@ __attribute__((noinline)) std::uint64_t stream_read(const std::byte *p, std::siz
 	return a ^ b ^ c ^ d;
 }
 
-#ifdef MAPDRV_HAVE_MOVSB
+namespace {
+
+[[maybe_unused]] void copy_memcpy(void *dst, const void *src, std::size_t n)
+{
+	std::memcpy(dst, src, n);
+}
+
+#if defined(__x86_64__)
 void copy_movsb(void *dst, const void *src, std::size_t n)
 {
 	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
+
+/* copy_user_generic_string: quadwords, then the bytes left. */
+void copy_movsq(void *dst, const void *src, std::size_t n)
+{
+	std::size_t q = n / 8, b = n % 8;
+	asm volatile("rep movsq\n\tmovq %[b], %%rcx\n\trep movsb"
+		     : "+D"(dst), "+S"(src), "+c"(q) : [b] "r"(b) : "memory");
+}
+
+/*
+ * copy_user_generic_unrolled (Linux 6.1, arch/x86/lib/copy_user_64.S):
+ * 64 bytes an iteration through four registers, then quadwords, then bytes.
+ */
+void copy_unrolled(void *dst, const void *src, std::size_t n)
+{
+	std::size_t blocks = n / 64;
+	if (blocks)
+		asm volatile("1:\n\t"
+			     "movq (%%rsi),%%r8\n\tmovq 8(%%rsi),%%r9\n\t"
+			     "movq 16(%%rsi),%%r10\n\tmovq 24(%%rsi),%%r11\n\t"
+			     "movq %%r8,(%%rdi)\n\tmovq %%r9,8(%%rdi)\n\t"
+			     "movq %%r10,16(%%rdi)\n\tmovq %%r11,24(%%rdi)\n\t"
+			     "movq 32(%%rsi),%%r8\n\tmovq 40(%%rsi),%%r9\n\t"
+			     "movq 48(%%rsi),%%r10\n\tmovq 56(%%rsi),%%r11\n\t"
+			     "movq %%r8,32(%%rdi)\n\tmovq %%r9,40(%%rdi)\n\t"
+			     "movq %%r10,48(%%rdi)\n\tmovq %%r11,56(%%rdi)\n\t"
+			     "leaq 64(%%rsi),%%rsi\n\tleaq 64(%%rdi),%%rdi\n\t"
+			     "decl %%ecx\n\tjnz 1b"
+			     : "+D"(dst), "+S"(src), "+c"(blocks)
+			     :
+			     : "r8", "r9", "r10", "r11", "memory", "cc");
+	if (n % 64)
+		std::memcpy(dst, src, n % 64);
+}
 #endif
+
+bool has_flag(const std::string &flags, const char *flag)
+{
+	return (" " + flags + " ").find(std::string(" ") + flag + " ") != std::string::npos;
+}
+
+} // namespace
+
+copy_loop kernel_copy_loop(const std::string &kernel, const std::string &cpu_flags)
+{
+#if defined(__x86_64__)
+	unsigned major = 0, minor = 0;
+	if (std::sscanf(kernel.c_str(), "%u.%u", &major, &minor) != 2)
+		major = minor = 0;
+	if (has_flag(cpu_flags, "erms"))
+		return {"rep movsb", copy_movsb};
+	if (major > 6 || (major == 6 && minor >= 4) || has_flag(cpu_flags, "rep_good"))
+		return {"rep movsq", copy_movsq};
+	return {"unrolled movq", copy_unrolled};
+#else
+	(void)kernel;
+	(void)cpu_flags;
+	return {"memcpy", copy_memcpy};
+#endif
+}
 
 } // namespace mapdrv::bench

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace mapdrv::bench {
 
@@ -31,11 +32,21 @@ std::uint64_t compute_pages(std::size_t first, std::size_t n);
 /* Read every 8-byte word; 4 independent sums so that loads dominate. */
 std::uint64_t stream_read(const std::byte *p, std::size_t bytes);
 
-#if defined(__x86_64__) || defined(__i386__)
-#define MAPDRV_HAVE_MOVSB 1
-/* A copy with the instruction x86-64 copy_to_user() uses on ERMS CPUs. */
-void copy_movsb(void *dst, const void *src, std::size_t n);
-#endif
+/* A copy of @n bytes, one of the loops below. */
+using copy_fn = void (*)(void *dst, const void *src, std::size_t n);
+
+struct copy_loop {
+	const char *name;	/* "rep movsb", "rep movsq", "unrolled movq", "memcpy" */
+	copy_fn copy;
+};
+
+/*
+ * The loop x86-64 copy_to_user() runs for large copies on this CPU and
+ * kernel (from the CPU flags and the kernel release), as a user-space copy:
+ * "rep movsb" with ERMS; else "rep movsq" from 6.4 on or with REP_GOOD;
+ * else 6.1's copy_user_generic_unrolled ("unrolled movq"). Elsewhere memcpy.
+ */
+copy_loop kernel_copy_loop(const std::string &kernel, const std::string &cpu_flags);
 
 /* Where results of timed loops go, so that the compiler keeps the loops. */
 extern volatile std::uint64_t sink;

@@ -7,17 +7,23 @@
  * and spread, every figure also as a ratio to its baseline:
  *   1. first touch (one read per page): ns and minor faults per page
  *   2. populate: MAP_POPULATE and MADV_POPULATE_READ instead of touching
- *   3. warm streaming read of the mapping vs an anonymous buffer, GB/s
- *   4. read() of the whole device vs memcpy of the same size, GB/s
- *   5. first touch by 1 thread vs 2 threads on disjoint halves
- * Output: a table (or --json), and bench.json plus bench.svg in --out.
+ *   3. warm streaming read of the mapping vs an anonymous buffer
+ *   4. read() of the whole device vs the same copy in user space
+ *   5. first touch by 1 thread vs 2 threads on disjoint halves (wall clock)
+ *   6. cost curves: mmap and first touch against the mapping size
+ * Costs are per page, in ns or, in a guest under QEMU -icount, instructions
+ * (--clock). Output: a table (or --json), and bench.json, bench.svg and
+ * gate.json in --out; --gate compares with a committed baseline, --profile
+ * traces one fault of each subject instead.
  *
- * The files: measure.cpp and steps.cpp fill one results structure
- * (results.hpp); targets.cpp judges it; render_text.cpp, render_json.cpp
- * and render_svg.cpp only read it.
+ * The files: measure.cpp, steps.cpp and curves.cpp fill one results
+ * structure (results.hpp); targets.cpp and gate.cpp judge it;
+ * render_text.cpp, render_json.cpp and render_svg.cpp only read it;
+ * profile.cpp is the ftrace profile.
  *
  * Exit status: 0 it ran (targets are information, never a failure), 1 a page
- * read back wrong, 2 usage error, 3 device or system error.
+ * read back wrong, 2 usage error, 3 device or system error, 4 --gate found
+ * a cost above its baseline.
  */
 #include <algorithm>
 #include <bit>
@@ -34,6 +40,7 @@
 #include <mapdrv/fd.hpp>
 
 #include "bench.hpp"
+#include "gate.hpp"
 #include "measure.hpp"
 #include "render.hpp"
 
@@ -72,9 +79,9 @@ void print_help()
 "Under emulation (QEMU TCG) absolute times do not represent hardware: only\n"
 "the ratios within one run are meaningful. The report says so.\n"
 "\n"
-"Writes DIR/bench.json (everything, with every sample) and DIR/bench.svg (a\n"
-"bar chart) and prints the table on standard output; progress goes to\n"
-"standard error.\n"
+"Writes DIR/bench.json (everything, with every sample), DIR/bench.svg (a\n"
+"bar chart) and DIR/gate.json (the costs a gate compares) and prints the\n"
+"table on standard output; progress goes to standard error.\n"
 "\n"
 "Options:\n"
 "  -d, --device=PATH     the mapdrv device node (default: %s)\n"
@@ -89,6 +96,25 @@ void print_help()
 "  -m, --machine=TEXT    describe the machine in the report, e.g. how the VM\n"
 "                        was started and on what host (the kernel, CPU model\n"
 "                        and CPU count are found without it)\n"
+"  -c, --clock=CLOCK     what the clock counts, for the labels: 'wall' (the\n"
+"                        default) or 'instructions' (a guest under QEMU\n"
+"                        -icount shift=0, where one ns is one instruction;\n"
+"                        the thread test is then left out)\n"
+"  -R, --remap-device=PATH  the remap_vmalloc_range() baseline's device\n"
+"                        (default: /dev/mapdrv_remap; not measured if absent)\n"
+"  -C, --curve-sizes=LIST  comma-separated BYTES: also measure mmap and first\n"
+"                        touch per page at each of these mapping sizes\n"
+"      --curve-reps=N    repetitions of the cost curves, 1 to 1000 (default 1)\n"
+"  -g, --gate=FILE       compare the costs per page with a baseline written\n"
+"                        before (DIR/gate.json, e.g. docs/bench-baseline.json);\n"
+"                        exit status 4 if any is higher by more than the\n"
+"                        tolerance, or missing\n"
+"      --gate-tolerance=PERCENT  (default: 3)\n"
+"  -p, --profile         instead of the benchmark: ftrace function_graph of\n"
+"                        one small mmap and one first touch of each subject\n"
+"                        (needs tracefs; with an instruction clock the\n"
+"                        durations are instruction counts)\n"
+"      --profile-depth=N  max_graph_depth of that trace (default 3; 0: all)\n"
 "  -j, --json            print the JSON on standard output instead of the\n"
 "                        table\n"
 "  -q, --quiet           no progress on standard error\n"
@@ -103,7 +129,8 @@ void print_help()
 "  1    a page read back wrong (a driver bug; the message says where)\n"
 "  2    usage error\n"
 "  3    device or system error: no device node, permission denied, not a\n"
-"       mapdrv device, a failed mmap, out of memory, cannot write DIR\n",
+"       mapdrv device, a failed mmap, out of memory, cannot write DIR\n"
+"  4    --gate: a cost above its baseline by more than the tolerance\n",
 		prog, prog, mapdrv::default_device_path, static_cast<unsigned>(MAPDRV_WINDOW_MAX));
 }
 
@@ -124,10 +151,72 @@ std::vector<std::uint32_t> parse_windows(const char *arg)
 	return out;
 }
 
+clock_kind parse_clock(const char *arg)
+{
+	const std::string v = arg;
+	if (v == "wall")
+		return clock_kind::wall;
+	if (v == "instructions")
+		return clock_kind::instructions;
+	throw usage_error("--clock: '" + v + "' is neither 'wall' nor 'instructions'");
+}
+
+std::vector<std::uint64_t> parse_sizes(const char *arg)
+{
+	return cli::parse_list_option<std::uint64_t>(
+		"--curve-sizes", arg, [](const std::string &item) {
+			const std::uint64_t v = cli::parse_size_option("--curve-sizes", item.c_str());
+			if (v == 0 || v % static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) != 0)
+				throw usage_error("--curve-sizes: " + item + " is not a non-zero "
+						  "multiple of the page size");
+			return v;
+		});
+}
+
+enum long_only : int {
+	opt_curve_reps = 256,
+	opt_gate_tolerance,
+	opt_profile_depth,
+};
+
+/* The options with a value that is a number or a list. */
+void parse_value(int c, const char *arg, options &opt)
+{
+	switch (c) {
+	case 's': opt.size = cli::parse_size_option("--size", arg); break;
+	case 'r':
+		opt.reps = static_cast<unsigned>(cli::parse_number_option("--reps", arg, 1, 1000));
+		break;
+	case 'w': opt.windows = parse_windows(arg); break;
+	case 'C': opt.curve_sizes = parse_sizes(arg); break;
+	case opt_curve_reps:
+		opt.curve_reps = static_cast<unsigned>(
+			cli::parse_number_option("--curve-reps", arg, 1, 1000));
+		break;
+	case opt_gate_tolerance:
+		opt.gate_tolerance =
+			static_cast<double>(cli::parse_number_option("--gate-tolerance", arg, 0, 100)) /
+			100;
+		break;
+	case opt_profile_depth:
+		opt.profile_depth = static_cast<unsigned>(
+			cli::parse_number_option("--profile-depth", arg, 0, 100));
+		break;
+	}
+}
+
 cli::action parse_args(int argc, char **argv, options &opt)
 {
-	static const char short_opts[] = ":d:s:r:w:o:m:jqhV";
+	static const char short_opts[] = ":d:s:r:w:o:m:c:R:C:g:pjqhV";
 	static const struct option long_opts[] = {
+		{ "clock",          required_argument, nullptr, 'c' },
+		{ "remap-device",   required_argument, nullptr, 'R' },
+		{ "curve-sizes",    required_argument, nullptr, 'C' },
+		{ "curve-reps",     required_argument, nullptr, opt_curve_reps },
+		{ "gate",           required_argument, nullptr, 'g' },
+		{ "gate-tolerance", required_argument, nullptr, opt_gate_tolerance },
+		{ "profile",        no_argument,       nullptr, 'p' },
+		{ "profile-depth",  required_argument, nullptr, opt_profile_depth },
 		{ "device",  required_argument, nullptr, 'd' },
 		{ "size",    required_argument, nullptr, 's' },
 		{ "reps",    required_argument, nullptr, 'r' },
@@ -147,12 +236,19 @@ cli::action parse_args(int argc, char **argv, options &opt)
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, nullptr)) != -1) {
 		switch (c) {
 		case 'd': opt.device = optarg; break;
-		case 's': opt.size = cli::parse_size_option("--size", optarg); break;
+		case 's':
 		case 'r':
-			opt.reps = static_cast<unsigned>(
-				cli::parse_number_option("--reps", optarg, 1, 1000));
+		case 'w':
+		case 'C':
+		case opt_curve_reps:
+		case opt_gate_tolerance:
+		case opt_profile_depth:
+			parse_value(c, optarg, opt);
 			break;
-		case 'w': opt.windows = parse_windows(optarg); break;
+		case 'c': opt.clock = parse_clock(optarg); break;
+		case 'R': opt.remap_device = optarg; break;
+		case 'g': opt.gate = optarg; break;
+		case 'p': opt.profile = true; break;
 		case 'o': opt.out = optarg; break;
 		case 'm': opt.machine = optarg; break;
 		case 'j': opt.json = true; break;
@@ -207,22 +303,31 @@ void check_out_dir(const std::string &out)
 
 int run(const options &opt)
 {
-	check_out_dir(opt.out);
 	results res;
+	res.gate_tolerance = opt.gate_tolerance;
+	if (opt.profile) {
+		runner(opt, res).profile();
+		cli::flush_stdout();
+		return exit_ok;
+	}
+	check_out_dir(opt.out);
 	runner(opt, res).run();
+	if (!opt.gate.empty())
+		check_gate(res, opt.gate, opt.gate_tolerance);
 	const std::string json = render_json(res);
 	const std::string json_path = opt.out + "/bench.json";
 	const std::string svg_path = opt.out + "/bench.svg";
 	write_file(json_path, json);
 	write_file(svg_path, render_svg(res));
+	write_file(opt.out + "/gate.json", render_gate_file(res, opt.gate_tolerance));
 	if (opt.json) {
 		std::fputs(json.c_str(), stdout);
 	} else {
 		print_text(res);
-		std::printf("wrote %s and %s\n", json_path.c_str(), svg_path.c_str());
+		std::printf("wrote %s, %s and gate.json\n", json_path.c_str(), svg_path.c_str());
 	}
 	cli::flush_stdout();
-	return exit_ok;
+	return res.gate.failed() ? exit_regression : exit_ok;
 }
 
 } // namespace

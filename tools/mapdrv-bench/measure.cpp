@@ -49,9 +49,27 @@ void runner::progress(const std::string &msg) const
 	}
 }
 
+/* The remap module stamps mapdrv's pattern with seed 0. */
+std::uint64_t runner::seed_of(const subject &s) const
+{
+	return s.k == kind::remap ? 0 : res_.info.seed;
+}
+
 std::uint64_t runner::key_of(const subject &s) const
 {
-	return s.k == kind::anon ? 0 : MAPDRV_PATTERN_MAGIC ^ res_.info.seed;
+	return s.k == kind::anon ? 0 : MAPDRV_PATTERN_MAGIC ^ seed_of(s);
+}
+
+/* The largest mapping of @s there can be. */
+std::size_t runner::limit_of(const subject &s) const
+{
+	switch (s.k) {
+	case kind::mapdrv: return static_cast<std::size_t>(res_.info.size);
+	case kind::shmem: return memfd_bytes_;
+	case kind::remap: return remap_bytes_;
+	case kind::anon: break;
+	}
+	return SIZE_MAX;
 }
 
 std::uint64_t runner::mask_of(const subject &s) const
@@ -122,6 +140,7 @@ void runner::probe_modes()
 		/* Eager takes no fault at first touch: nothing to scale. */
 		s.threads = w.mode == MAPDRV_MODE_FAULT ||
 			    (w.mode == MAPDRV_MODE_AROUND && w.window == MAPDRV_WINDOW_DEFAULT);
+		s.curve = s.threads || w.mode == MAPDRV_MODE_EAGER;
 
 		const mapdrv::device probe(opt_.device, O_RDONLY | O_CLOEXEC);
 		const int err = set_mode(probe.fd(), w.mode, w.window);
@@ -151,17 +170,18 @@ void runner::probe_modes()
 }
 
 /* shmem: a memfd whose pages exist, so that fault-around can map them. */
-void runner::fill_memfd()
+void runner::fill_memfd(std::size_t bytes)
 {
 	const int fd = memfd_create("mapdrv-bench", MFD_CLOEXEC);
 	if (fd < 0)
 		throw_errno("memfd_create");
 	memfd_.reset(fd);
-	if (ftruncate(fd, static_cast<off_t>(bytes_)) < 0)
+	if (ftruncate(fd, static_cast<off_t>(bytes)) < 0)
 		throw_errno("ftruncate memfd");
+	memfd_bytes_ = bytes;
 	std::vector<std::uint64_t> chunk(copy_chunk / 8);
-	for (std::size_t off = 0; off < bytes_; off += copy_chunk) {
-		const std::size_t n = std::min(copy_chunk, bytes_ - off);
+	for (std::size_t off = 0; off < bytes; off += copy_chunk) {
+		const std::size_t n = std::min(copy_chunk, bytes - off);
 		for (std::size_t i = 0; i < n / 8; ++i)
 			chunk[i] = mapdrv_pattern(res_.info.seed, off + i * 8);
 		if (pwrite(fd, chunk.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n))
@@ -177,9 +197,13 @@ void runner::setup_baselines()
 	anon.name = "anon";
 	anon.label = "anon (zero page)";
 	anon.threads = true;
+	anon.curve = true;
 	res_.subjects.push_back(std::move(anon));
 
-	fill_memfd();
+	std::size_t memfd_bytes = bytes_;
+	for (const std::uint64_t b : opt_.curve_sizes)
+		memfd_bytes = std::max(memfd_bytes, static_cast<std::size_t>(b));
+	fill_memfd(memfd_bytes);
 	subject shmem;
 	shmem.k = kind::shmem;
 	shmem.name = "shmem";
@@ -187,7 +211,9 @@ void runner::setup_baselines()
 	shmem.label = fa > 0 ? fmt("shmem (fault-around %ld)", fa / static_cast<long>(page_))
 			     : std::string("shmem (fault-around)");
 	shmem.threads = true;
+	shmem.curve = true;
 	res_.subjects.push_back(std::move(shmem));
+	setup_remap();
 
 	/*
 	 * Written anonymous buffers (real pages, not the zero page): the source
@@ -211,8 +237,45 @@ void runner::setup_baselines()
 	std::memset(dst_.data(), 0x5a, bytes_);
 }
 
+/*
+ * remap: the buffer of the benchmark-only module mapdrv_remap, mapped by
+ * remap_vmalloc_range() at mmap time. Measured where it is loaded.
+ */
+void runner::setup_remap()
+{
+	const int fd = ::open(opt_.remap_device.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		res_.notes.push_back(fmt("remap baseline not measured: %s: %s (insmod "
+					 "mapdrv_remap.ko size=...)", opt_.remap_device.c_str(),
+					 std::strerror(errno)));
+		return;
+	}
+	remap_fd_.reset(fd);
+	/* The module rounds its size parameter up to whole pages. */
+	std::FILE *f = std::fopen("/sys/module/mapdrv_remap/parameters/size", "r");
+	unsigned long long size = 0;
+	if (f) {
+		if (std::fscanf(f, "%llu", &size) != 1)
+			size = 0;
+		std::fclose(f);
+	}
+	remap_bytes_ = static_cast<std::size_t>((size + page_ - 1) / page_ * page_);
+	if (remap_bytes_ < bytes_) {
+		res_.notes.push_back(fmt("remap baseline not measured: its buffer is %zu bytes, "
+					 "less than %zu", remap_bytes_, bytes_));
+		return;
+	}
+	subject remap;
+	remap.k = kind::remap;
+	remap.name = "remap";
+	remap.label = "remap_vmalloc_range()";
+	remap.curve = true;
+	res_.subjects.push_back(std::move(remap));
+}
+
 /* A fresh mapping of @s, timing the mmap() call alone. */
-mapdrv::mapping runner::map(const subject &s, int extra_flags, double &mmap_ns) const
+mapdrv::mapping runner::map(const subject &s, std::size_t bytes, int extra_flags,
+			    double &mmap_ns) const
 {
 	mapdrv::mapping m;
 	std::int64_t t0 = 0, t1 = 0;
@@ -227,22 +290,27 @@ mapdrv::mapping runner::map(const subject &s, int extra_flags, double &mmap_ns) 
 							"MAPDRV_IOC_SET_MODE " + s.name);
 		}
 		t0 = now_ns();
-		m = d.map(0, bytes_, PROT_READ, MAP_SHARED | extra_flags);
+		m = d.map(0, bytes, PROT_READ, MAP_SHARED | extra_flags);
 		t1 = now_ns();
 		break;
 	}
 	case kind::anon:
 		t0 = now_ns();
-		m = mapdrv::mapping(-1, 0, bytes_, PROT_READ,
+		m = mapdrv::mapping(-1, 0, bytes, PROT_READ,
 				    MAP_PRIVATE | MAP_ANONYMOUS | extra_flags);
 		t1 = now_ns();
 		/* After MAP_POPULATE this is too late: PR_SET_THP_DISABLE covers it. */
-		if (madvise(m.data(), bytes_, MADV_NOHUGEPAGE) < 0)
+		if (madvise(m.data(), bytes, MADV_NOHUGEPAGE) < 0)
 			throw_errno("madvise MADV_NOHUGEPAGE");
 		break;
 	case kind::shmem:
 		t0 = now_ns();
-		m = mapdrv::mapping(memfd_.get(), 0, bytes_, PROT_READ, MAP_SHARED | extra_flags);
+		m = mapdrv::mapping(memfd_.get(), 0, bytes, PROT_READ, MAP_SHARED | extra_flags);
+		t1 = now_ns();
+		break;
+	case kind::remap:
+		t0 = now_ns();
+		m = mapdrv::mapping(remap_fd_.get(), 0, bytes, PROT_READ, MAP_SHARED | extra_flags);
 		t1 = now_ns();
 		break;
 	}
@@ -260,17 +328,18 @@ void runner::round(bool record, bool verify)
 		populate_map(s, record);
 		populate_madvise(s, record);
 		warm_read(s, record, verify);
-		if (s.threads)
+		if (s.threads && !res_.instructions())
 			threads(s, record);
 	}
 	copies(record, verify);
-	compute_threads(record);
+	if (!res_.instructions())
+		compute_threads(record);
 	++rotation_;
 }
 
-void runner::run()
+/* Everything before the first measurement. */
+void runner::setup()
 {
-	const std::int64_t start = now_ns();
 	cli::install_sigbus_handler(prog);
 	/* THP off for every mapping of this process, MAP_POPULATE ones too. */
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
@@ -279,12 +348,23 @@ void runner::run()
 	res_.device = opt_.device;
 	res_.machine = opt_.machine;
 	res_.reps = opt_.reps;
+	res_.clock = opt_.clock;
+	res_.curve_sizes = opt_.curve_sizes;
+	res_.curve_reps = opt_.curve_sizes.empty() ? 0 : opt_.curve_reps;
 	res_.info = dev_.checked_info();
 	res_.env = probe_environment();
 	check_size();
 	probe_modes();
 	setup_baselines();
+	if (res_.instructions())
+		res_.notes.push_back("thread scaling needs real parallelism: it is measured in the "
+				     "wall-clock mode only (make bench-wallclock)");
+}
 
+void runner::run()
+{
+	const std::int64_t start = now_ns();
+	setup();
 	progress(fmt("%zu pages of %zu bytes, %zu subjects, %u repetitions after a warm-up round",
 		     pages_, page_, res_.subjects.size(), opt_.reps));
 	round(false, true);	/* warm-up: discarded; every byte verified once */
@@ -292,6 +372,7 @@ void runner::run()
 		progress(fmt("repetition %u of %u", rep + 1, opt_.reps));
 		round(true, false);
 	}
+	curves();
 	derive_ratios(res_);
 	evaluate_targets(res_);
 	res_.seconds = static_cast<double>(now_ns() - start) / 1e9;

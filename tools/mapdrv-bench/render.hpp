@@ -4,6 +4,7 @@
 // reads it; the formatting helpers they share are here too.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "bench.hpp"
@@ -22,6 +23,8 @@ std::string render_svg(const results &r);
 std::string title(const results &r);
 /* A number with 2 to 3 significant digits; "-" when not finite. */
 std::string num(double v);
+/* "1 MiB", "1 GiB" */
+std::string size_text(std::uint64_t bytes);
 /* A ratio series' median as "0.27x", or @none. */
 std::string ratio_text(const series &r, const char *none = "-");
 

@@ -2,6 +2,7 @@
 //
 // mapdrv-bench: the report as JSON (bench.json), every sample included.
 #include <algorithm>
+#include <vector>
 #include <cinttypes>
 
 #include <mapdrv/cli.hpp>
@@ -90,6 +91,8 @@ void run_members(json_writer &j, const results &r)
 	j.key("page_size").integer(r.page);
 	j.key("pages").integer(r.pages);
 	j.key("seed").str(fmt("0x%016" PRIx64, static_cast<std::uint64_t>(r.info.seed)));
+	j.key("clock").str(r.instructions() ? "instructions" : "wall");
+	j.key("unit").str(r.unit());
 	j.key("repetitions").integer(r.reps);
 	j.key("warmup_rounds").integer(1);
 	j.key("seconds").number(r.seconds);
@@ -98,12 +101,22 @@ void run_members(json_writer &j, const results &r)
 		j.str(n);
 	j.end_array();
 	j.key("units").begin_object();
-	j.key("ns").str("nanoseconds per page");
+	j.key("cost").str(std::string(r.unit()) + " per page" +
+			  (r.instructions() ? " (QEMU icount: one guest ns is one instruction)"
+					    : " (CLOCK_MONOTONIC)"));
 	j.key("faults").str("minor faults (getrusage) per page");
-	j.key("gbps").str("10^9 bytes per second");
-	j.key("ratio").str("median of per-repetition ratios to the baseline");
+	j.key("ratio").str("median of per-repetition ratios of costs to the baseline's");
+	j.key("speed").str("median of per-repetition ratios of the baseline's cost to this one's");
 	j.key("spread").str("(p75 - p25) / 2 / median");
 	j.end_object();
+}
+
+void curve_value(json_writer &j, const std::vector<series> &curve)
+{
+	j.begin_array();
+	for (const series &p : curve)
+		series_value(j, p);
+	j.end_array();
 }
 
 void subject_value(json_writer &j, const subject &s)
@@ -121,34 +134,43 @@ void subject_value(json_writer &j, const subject &s)
 			j.key("window").null();
 	}
 	j.key("first_touch").begin_object();
-	series_members(j, {{"mmap_ns", &s.mmap_ns}, {"touch_ns", &s.touch_ns},
-			   {"mmap_touch_ns", &s.total_ns}, {"faults", &s.faults}});
+	series_members(j, {{"mmap", &s.mmap}, {"touch", &s.touch}, {"mmap_touch", &s.total},
+			   {"faults", &s.faults}});
 	if (s.k == kind::mapdrv)
 		series_members(j, {{"driver_faults", &s.driver_faults}});
 	ratio_members(j, {{"touch_ratio_to_fault", &q.touch_to_fault},
+			  {"touch_ratio_to_anon", &q.touch_to_anon},
 			  {"touch_ratio_to_shmem", &q.touch_to_shmem},
-			  {"mmap_touch_ratio_to_fault", &q.total_to_fault}});
+			  {"mmap_touch_ratio_to_fault", &q.total_to_fault},
+			  {"mmap_touch_ratio_to_remap", &q.total_to_remap}});
 	j.end_object();
 	j.key("map_populate").begin_object();
-	series_members(j, {{"ns", &s.mpop_ns}, {"faults", &s.mpop_faults}});
+	series_members(j, {{"cost", &s.mpop}, {"faults", &s.mpop_faults}});
 	ratio_members(j, {{"ratio_to_fault", &q.mpop_to_fault}, {"ratio_to_touch", &q.mpop_to_touch}});
 	j.end_object();
 	j.key("madv_populate_read").begin_object();
-	series_members(j, {{"ns", &s.madv_ns}, {"faults", &s.madv_faults}});
+	series_members(j, {{"cost", &s.madv}, {"faults", &s.madv_faults}});
 	ratio_members(j, {{"ratio_to_fault", &q.madv_to_fault}, {"ratio_to_touch", &q.madv_to_touch}});
 	j.end_object();
 	j.key("warm_read").begin_object();
-	series_members(j, {{"gbps", &s.warm_gbps}});
+	series_members(j, {{"cost", &s.warm}});
 	ratio_members(j, {{"ratio_to_anon", &q.warm_to_anon}});
 	j.end_object();
-	if (s.threads) {
+	if (s.threads && s.speedup.ok()) {
 		j.key("threads").begin_object();
-		series_members(j, {{"one_ns", &s.t1_ns}, {"two_ns", &s.t2_ns},
-				   {"speedup", &s.speedup}});
+		series_members(j, {{"one", &s.t1}, {"two", &s.t2}, {"speedup", &s.speedup}});
 		ratio_members(j, {{"speedup_ratio_to_compute", &q.speedup_to_compute}});
 		j.end_object();
 	} else {
 		j.key("threads").null();
+	}
+	if (s.curve && !s.curve_touch.empty()) {
+		j.key("curve").begin_object();
+		j.key("mmap");
+		curve_value(j, s.curve_mmap);
+		j.key("touch");
+		curve_value(j, s.curve_touch);
+		j.end_object();
 	}
 	j.end_object();
 }
@@ -163,6 +185,36 @@ void target_value(json_writer &j, const target &t)
 	else
 		j.key("met").null();
 	j.key("detail").str(t.detail);
+	j.end_object();
+}
+
+void gate_value(json_writer &j, const results &r)
+{
+	const gate_results &g = r.gate;
+	j.key("gate");
+	if (!g.ran) {
+		j.null();
+		return;
+	}
+	j.begin_object();
+	j.key("baseline_file").str(g.baseline_file);
+	j.key("baseline_config").str(g.baseline_config);
+	j.key("tolerance").number(r.gate_tolerance);
+	j.key("failed").boolean(g.failed());
+	j.key("checks").begin_array();
+	for (const gate_check &c : g.checks) {
+		j.begin_object();
+		j.key("figure").str(c.figure);
+		j.key("baseline").number(c.baseline);
+		j.key("now").number(c.now);
+		j.key("regressed").boolean(c.regressed);
+		j.end_object();
+	}
+	j.end_array();
+	j.key("missing").begin_array();
+	for (const std::string &m : g.missing)
+		j.str(m);
+	j.end_array();
 	j.end_object();
 }
 
@@ -186,20 +238,28 @@ std::string render_json(const results &r)
 
 	const compute_results &c = r.compute;
 	j.key("compute_threads").begin_object();
-	series_members(j, {{"one_ns", &c.t1_ns}, {"two_ns", &c.t2_ns}, {"speedup", &c.speedup}});
+	series_members(j, {{"one", &c.t1}, {"two", &c.t2}, {"speedup", &c.speedup}});
 	j.end_object();
 	j.key("copy").begin_object();
 	j.key("chunk").integer(copy_chunk);
-	series_members(j, {{"read_gbps", &r.copy.read_gbps}, {"memcpy_gbps", &r.copy.memcpy_gbps},
-			   {"movsb_gbps", &r.copy.movsb_gbps}});
-	ratio_members(j, {{"read_ratio_to_memcpy", &r.copy.read_to_memcpy},
-			  {"movsb_ratio_to_memcpy", &r.copy.movsb_to_memcpy}});
+	j.key("loop").str(r.copy.loop_name);
+	series_members(j, {{"read", &r.copy.read}, {"loop", &r.copy.loop},
+			   {"memcpy", &r.copy.memcpy_}});
+	ratio_members(j, {{"read_speed_to_loop", &r.copy.read_speed_to_loop},
+			  {"read_speed_to_memcpy", &r.copy.read_speed_to_memcpy},
+			  {"loop_speed_to_memcpy", &r.copy.loop_speed_to_memcpy}});
 	j.end_object();
+	j.key("curve_sizes").begin_array();
+	for (const std::uint64_t b : r.curve_sizes)
+		j.integer(b);
+	j.end_array();
+	j.key("curve_repetitions").integer(r.curve_reps);
 
 	j.key("targets").begin_array();
 	for (const target &t : r.targets)
 		target_value(j, t);
 	j.end_array();
+	gate_value(j, r);
 	j.end_object();
 	return j.text() + "\n";
 }

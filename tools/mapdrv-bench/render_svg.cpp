@@ -85,10 +85,24 @@ std::vector<std::string> subtitle(const results &r)
 	return lines;
 }
 
+/* "1873 instructions", "4183 ns" */
+std::string cost_text(const results &r, const series &s)
+{
+	return num(s.median()) + " " + (r.instructions() ? "instr" : "ns");
+}
+
+void add_refs(bars::panel &p, const results &r, series subject::*m,
+	      std::initializer_list<const char *> names)
+{
+	for (const char *name : names)
+		if (const subject *s = r.find(name); s && (s->*m).ok())
+			p.refs.push_back({(s->*m).median(), name});
+}
+
 void add_mapping_panel(bars &chart, const results &r)
 {
-	auto &p = chart.add_panel("1-2. Mapping plus first touch of every page: ns per page "
-				  "(shorter is better)",
+	auto &p = chart.add_panel("1-2. Mapping plus first touch of every page: " +
+					  std::string(r.unit()) + " per page (shorter is better)",
 				  {"mmap + first touch", "MAP_POPULATE + touch",
 				   "MADV_POPULATE_READ + touch"});
 	for (const subject &s : r.subjects) {
@@ -96,58 +110,61 @@ void add_mapping_panel(bars &chart, const results &r)
 		bars::row row;
 		row.label = row_label(s);
 		row.baseline = s.k != kind::mapdrv;
-		row.bars.push_back(make_bar(s.total_ns, num(s.total_ns.median()) + " ns" +
-							       rtext(q.total_to_fault, "fault") +
-							       rtext(q.total_to_shmem, "shmem") +
-							       fmt(" · %.3g faults/page",
-								   s.faults.median())));
-		row.bars.push_back(make_bar(s.mpop_ns, num(s.mpop_ns.median()) + " ns" +
-							       rtext(q.mpop_to_fault, "fault")));
-		row.bars.push_back(make_bar(s.madv_ns, num(s.madv_ns.median()) + " ns" +
-							       rtext(q.madv_to_fault, "fault")));
+		row.bars.push_back(make_bar(s.total, cost_text(r, s.total) +
+							     rtext(q.total_to_fault, "fault") +
+							     rtext(q.total_to_shmem, "shmem") +
+							     rtext(q.total_to_remap, "remap") +
+							     fmt(" · %.3g faults/page", s.faults.median())));
+		row.bars.push_back(make_bar(s.mpop, cost_text(r, s.mpop) +
+							    rtext(q.mpop_to_fault, "fault")));
+		row.bars.push_back(make_bar(s.madv, cost_text(r, s.madv) +
+							    rtext(q.madv_to_fault, "fault")));
 		p.rows.push_back(std::move(row));
 	}
-	for (const char *name : {"fault", "shmem"})
-		if (const subject *s = r.find(name); s && s->total_ns.ok())
-			p.refs.push_back({s->total_ns.median(), name});
+	add_refs(p, r, &subject::total, {"fault", "shmem"});
 	p.note = "anon: MAP_PRIVATE anonymous memory, THP off: its read faults map the shared zero "
 		 "page.\nshmem: a memfd MAP_SHARED, its pages already in the page cache: the kernel "
-		 "maps fault_around_bytes per fault.";
+		 "maps fault_around_bytes per fault.\nremap: the same vmalloc buffer mapped by "
+		 "remap_vmalloc_range() at mmap time (benchmark-only module).";
 }
 
 void add_warm_panel(bars &chart, const results &r)
 {
-	auto &p = chart.add_panel("3. Warm streaming read of the whole mapping: GB/s (longer is "
-				  "better)", {"GB/s"});
+	auto &p = chart.add_panel("3. Warm streaming read of the whole mapping: " +
+					  std::string(r.unit()) + " per page (shorter is better)",
+				  {r.per_page()});
 	for (const subject &s : r.subjects)
 		p.rows.push_back(one_bar_row(
 			s.k == kind::anon ? std::string("anon, written (baseline)") : row_label(s),
 			s.k == kind::anon,
-			make_bar(s.warm_gbps, num(s.warm_gbps.median()) + " GB/s" +
-						      rtext(s.ratios.warm_to_anon, "anon"))));
-	if (const subject *anon = r.find("anon"); anon && anon->warm_gbps.ok())
-		p.refs.push_back({anon->warm_gbps.median(), "anon"});
+			make_bar(s.warm, cost_text(r, s.warm) + rtext(s.ratios.warm_to_anon, "anon"))));
+	add_refs(p, r, &subject::warm, {"anon"});
 }
 
 void add_copy_panel(bars &chart, const results &r)
 {
-	auto &p = chart.add_panel("4. The whole buffer copied into a user buffer: GB/s (longer "
-				  "is better)", {"GB/s"});
-	const auto row = [&p](std::string label, const series &s, const series &to_memcpy,
-			      bool baseline) {
-		p.rows.push_back(one_bar_row(std::move(label), baseline,
-					     make_bar(s, num(s.median()) + " GB/s" +
-								 rtext(to_memcpy, "memcpy"))));
-	};
-	row("read() of /dev/mapdrv", r.copy.read_gbps, r.copy.read_to_memcpy, false);
-	row("memcpy (baseline)", r.copy.memcpy_gbps, r.copy.memcpy_to_memcpy, true);
-	row("rep movsb (diagnostic)", r.copy.movsb_gbps, r.copy.movsb_to_memcpy, false);
-	p.note = "rep movsb: the instruction copy_to_user() uses on CPUs with ERMS/FSRM, "
-		 "timed in user space.";
+	const copy_results &c = r.copy;
+	auto &p = chart.add_panel("4. The whole buffer copied into a user buffer: " +
+					  std::string(r.unit()) + " per page (shorter is better)",
+				  {r.per_page()});
+	p.rows.push_back(one_bar_row("read() of /dev/mapdrv", false,
+				     make_bar(c.read, cost_text(r, c.read) + " · speed " +
+							      ratio_text(c.read_speed_to_loop) +
+							      " loop, " +
+							      ratio_text(c.read_speed_to_memcpy) +
+							      " memcpy")));
+	p.rows.push_back(one_bar_row("copy_to_user()'s loop (baseline)", true,
+				     make_bar(c.loop, cost_text(r, c.loop) + " · " + c.loop_name)));
+	p.rows.push_back(one_bar_row("glibc memcpy", true,
+				     make_bar(c.memcpy_, cost_text(r, c.memcpy_))));
+	p.note = "loop: the copy loop x86-64 copy_to_user() runs on this CPU and kernel, run in "
+		 "user space: the fair comparison for read().";
 }
 
 void add_threads_panel(bars &chart, const results &r)
 {
+	if (r.instructions())
+		return;
 	auto &p = chart.add_panel("5. First touch, 2 threads on disjoint halves: speedup over 1 "
 				  "thread (longer is better)", {"speedup"});
 	for (const subject &s : r.subjects) {
@@ -158,8 +175,8 @@ void add_threads_panel(bars &chart, const results &r)
 			make_bar(s.speedup, fmt("%.2fx", s.speedup.median()) +
 						    rtext(s.ratios.speedup_to_compute, "compute") +
 						    fmt(" · %s → %s ns/page",
-							num(s.t1_ns.median()).c_str(),
-							num(s.t2_ns.median()).c_str()))));
+							num(s.t1.median()).c_str(),
+							num(s.t2.median()).c_str()))));
 	}
 	p.rows.push_back(one_bar_row("compute, no memory (baseline)", true,
 				     make_bar(r.compute.speedup,
@@ -171,19 +188,72 @@ void add_threads_panel(bars &chart, const results &r)
 	p.refs.push_back({2.0, "2x"});
 }
 
+/* A cost curve: a row per subject, a bar per mapping size. */
+void add_curve_panel(bars &chart, const results &r, const std::string &title,
+		     std::vector<series> subject::*curve)
+{
+	std::vector<std::string> sizes;
+	for (const std::uint64_t b : r.curve_sizes)
+		sizes.push_back(size_text(b));
+	auto &p = chart.add_panel(title, sizes);
+	for (const subject &s : r.subjects) {
+		if (!s.curve || (s.*curve).empty())
+			continue;
+		bars::row row;
+		row.label = row_label(s);
+		row.baseline = s.k != kind::mapdrv;
+		for (std::size_t i = 0; i < (s.*curve).size(); ++i) {
+			const series &pt = (s.*curve)[i];
+			row.bars.push_back(make_bar(pt, sizes[i] + ": " + num(pt.median())));
+		}
+		p.rows.push_back(std::move(row));
+	}
+}
+
+void add_curve_panels(bars &chart, const results &r)
+{
+	if (r.curve_sizes.empty())
+		return;
+	const std::string u = r.unit();
+	add_curve_panel(chart, r, "6. First touch by mapping size: " + u + " per page "
+				  "(flat: no cost grows with the size)", &subject::curve_touch);
+	add_curve_panel(chart, r, "7. mmap() by mapping size: " + u + " per page (flat: the call "
+				  "grows with the size; falling: a fixed cost)", &subject::curve_mmap);
+}
+
+/* First touch against the window of the around mode: fault is a window of 1. */
+void add_window_panel(bars &chart, const results &r)
+{
+	auto &p = chart.add_panel("8. First touch by around window: " + std::string(r.unit()) +
+					  " per page (shorter is better)", {r.per_page()});
+	for (const subject &s : r.subjects)
+		if (s.k == kind::mapdrv && s.mode != MAPDRV_MODE_EAGER)
+			p.rows.push_back(one_bar_row(row_label(s), false,
+						     make_bar(s.touch, cost_text(r, s.touch) +
+								       rtext(s.ratios.touch_to_shmem,
+									     "shmem"))));
+	add_refs(p, r, &subject::touch, {"anon", "shmem"});
+	p.note = "Reference lines: the zero-page read fault (anon) and shmem's fault-around.";
+}
+
 } // namespace
 
 std::string render_svg(const results &r)
 {
 	const bool tcg = r.env.accel == "tcg";
+	const char *how = r.instructions() ? " - instruction counts (icount), not times"
+			  : tcg		   ? " - wall clock under TCG: only ratios matter"
+					   : " - wall clock";
 	bars chart(fmt("mapdrv mapping modes, Linux %s, %s%s", r.env.kernel.c_str(),
-		       tcg ? "QEMU TCG" : r.env.accel.c_str(), tcg ? " - TCG: only ratios matter" : ""),
+		       tcg ? "QEMU TCG" : r.env.accel.c_str(), how),
 		   subtitle(r));
 	chart.set_warning(r.timing_note());
 	add_mapping_panel(chart, r);
 	add_warm_panel(chart, r);
 	add_copy_panel(chart, r);
 	add_threads_panel(chart, r);
+	add_window_panel(chart, r);
+	add_curve_panels(chart, r);
 
 	std::vector<std::string> footer;
 	for (const target &t : r.targets)

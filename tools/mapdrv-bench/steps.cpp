@@ -24,10 +24,11 @@
 namespace mapdrv::bench {
 
 /* One read per page of @m, timed; a page that reads back wrong throws. */
-double runner::timed_touch(const subject &s, const mapdrv::mapping &m, const char *what) const
+double runner::timed_touch(const subject &s, const mapdrv::mapping &m, std::size_t pages,
+			   const char *what) const
 {
 	const std::int64_t t0 = now_ns();
-	const std::uint64_t bad = touch_pages(m.data(), 0, pages_, page_, key_of(s), mask_of(s));
+	const std::uint64_t bad = touch_pages(m.data(), 0, pages, page_, key_of(s), mask_of(s));
 	const std::int64_t t1 = now_ns();
 	check_pages(s, bad, what);
 	return static_cast<double>(t1 - t0);
@@ -36,18 +37,18 @@ double runner::timed_touch(const subject &s, const mapdrv::mapping &m, const cha
 void runner::first_touch(subject &s, bool record)
 {
 	double mmap_ns = 0;
-	const mapdrv::mapping m = map(s, 0, mmap_ns);
+	const mapdrv::mapping m = map(s, bytes_, 0, mmap_ns);
 	const std::uint64_t drv0 = s.k == kind::mapdrv ? dev_.info().faults : 0;
 	const std::uint64_t f0 = minor_faults();
-	const double touch = timed_touch(s, m, "first touch");
+	const double touch = timed_touch(s, m, pages_, "first touch");
 	const std::uint64_t f1 = minor_faults();
 	const std::uint64_t drv1 = s.k == kind::mapdrv ? dev_.info().faults : 0;
 	if (!record)
 		return;
 	const double n = static_cast<double>(pages_);
-	s.mmap_ns.add(mmap_ns / n);
-	s.touch_ns.add(touch / n);
-	s.total_ns.add((mmap_ns + touch) / n);
+	s.mmap.add(mmap_ns / n);
+	s.touch.add(touch / n);
+	s.total.add((mmap_ns + touch) / n);
 	s.faults.add(static_cast<double>(f1 - f0) / n);
 	if (s.k == kind::mapdrv)
 		s.driver_faults.add(static_cast<double>(drv1 - drv0) / n);
@@ -57,27 +58,27 @@ void runner::populate_map(subject &s, bool record)
 {
 	const std::uint64_t f0 = minor_faults();
 	double mmap_ns = 0;
-	const mapdrv::mapping m = map(s, MAP_POPULATE, mmap_ns);
-	const double touch = timed_touch(s, m, "MAP_POPULATE");
+	const mapdrv::mapping m = map(s, bytes_, MAP_POPULATE, mmap_ns);
+	const double touch = timed_touch(s, m, pages_, "MAP_POPULATE");
 	const std::uint64_t f1 = minor_faults();
 	if (!record)
 		return;
 	const double n = static_cast<double>(pages_);
-	s.mpop_ns.add((mmap_ns + touch) / n);
+	s.mpop.add((mmap_ns + touch) / n);
 	s.mpop_faults.add(static_cast<double>(f1 - f0) / n);
 }
 
 void runner::populate_madvise(subject &s, bool record)
 {
 	if (!madv_populate_ok_) {
-		s.madv_ns.unsupported = s.madv_faults.unsupported = madv_populate_why_;
+		s.madv.unsupported = s.madv_faults.unsupported = madv_populate_why_;
 		return;
 	}
-	if (!s.madv_ns.unsupported.empty())
+	if (!s.madv.unsupported.empty())
 		return;
 	const std::uint64_t f0 = minor_faults();
 	double mmap_ns = 0;
-	mapdrv::mapping m = map(s, 0, mmap_ns);
+	mapdrv::mapping m = map(s, bytes_, 0, mmap_ns);
 	const std::int64_t t0 = now_ns();
 	if (madvise(m.data(), bytes_, MADV_POPULATE_READ) < 0) {
 		const int err = errno;
@@ -86,21 +87,21 @@ void runner::populate_madvise(subject &s, bool record)
 			madv_populate_ok_ = false;
 			madv_populate_why_ = "MADV_POPULATE_READ: EINVAL (a kernel before 5.14)";
 			for (subject &o : res_.subjects)
-				o.madv_ns = o.madv_faults = series{{}, madv_populate_why_};
+				o.madv = o.madv_faults = series{{}, madv_populate_why_};
 		} else {
-			s.madv_ns = s.madv_faults =
+			s.madv = s.madv_faults =
 				series{{}, "MADV_POPULATE_READ: " + errno_name(err) + " (" +
 						   std::strerror(err) + ")"};
 		}
 		return;
 	}
 	const double advise = static_cast<double>(now_ns() - t0);
-	const double touch = timed_touch(s, m, "MADV_POPULATE_READ");
+	const double touch = timed_touch(s, m, pages_, "MADV_POPULATE_READ");
 	const std::uint64_t f1 = minor_faults();
 	if (!record)
 		return;
 	const double n = static_cast<double>(pages_);
-	s.madv_ns.add((mmap_ns + advise + touch) / n);
+	s.madv.add((mmap_ns + advise + touch) / n);
 	s.madv_faults.add(static_cast<double>(f1 - f0) / n);
 }
 
@@ -117,7 +118,7 @@ void runner::warm_read(subject &s, bool record, bool verify)
 		p = anon_src_.data();
 	} else {
 		double ignored;
-		fresh = map(s, 0, ignored);
+		fresh = map(s, bytes_, 0, ignored);
 		p = fresh.data();
 	}
 	sink = stream_read(p, bytes_);
@@ -126,7 +127,7 @@ void runner::warm_read(subject &s, bool record, bool verify)
 	const std::int64_t t1 = now_ns();
 	if (verify) {
 		/* Every word of every mapping, once, untimed. */
-		const mapdrv::verify_result r = mapdrv::verify({p, bytes_}, 0, res_.info.seed);
+		const mapdrv::verify_result r = mapdrv::verify({p, bytes_}, 0, seed_of(s));
 		if (const auto &mm = r.first_mismatch)
 			throw data_error(fmt("%s: %" PRIu64 " words wrong, the first at offset 0x%" PRIx64
 					     ": expected 0x%016" PRIx64 ", found 0x%016" PRIx64,
@@ -134,7 +135,7 @@ void runner::warm_read(subject &s, bool record, bool verify)
 					     mm->expected, mm->found));
 	}
 	if (record)
-		s.warm_gbps.add(static_cast<double>(bytes_) / static_cast<double>(t1 - t0));
+		s.warm.add(static_cast<double>(t1 - t0) / static_cast<double>(pages_));
 }
 
 /*
@@ -177,7 +178,7 @@ void runner::threads(subject &s, bool record)
 	double t[2] = {0, 0};
 	for (const unsigned n : {1U, 2U}) {
 		double ignored;
-		const mapdrv::mapping m = map(s, 0, ignored);
+		const mapdrv::mapping m = map(s, bytes_, 0, ignored);
 		const std::byte *p = m.data();
 		const std::uint64_t key = key_of(s), mask = mask_of(s);
 		std::uint64_t bad = 0;
@@ -192,8 +193,8 @@ void runner::threads(subject &s, bool record)
 	if (!record)
 		return;
 	const double n = static_cast<double>(pages_);
-	s.t1_ns.add(t[0] / n);
-	s.t2_ns.add(t[1] / n);
+	s.t1.add(t[0] / n);
+	s.t2.add(t[1] / n);
 	s.speedup.add(t[0] / t[1]);
 }
 
@@ -213,8 +214,8 @@ void runner::compute_threads(bool record)
 	if (!record)
 		return;
 	const double n = static_cast<double>(pages_);
-	res_.compute.t1_ns.add(t[0] / n);
-	res_.compute.t2_ns.add(t[1] / n);
+	res_.compute.t1.add(t[0] / n);
+	res_.compute.t2.add(t[1] / n);
 	res_.compute.speedup.add(t[0] / t[1]);
 }
 
@@ -243,35 +244,39 @@ double runner::time_read(bool verify)
 	return static_cast<double>(t1 - t0);
 }
 
-/* read() of the whole device vs memcpy (and rep movsb) of the same size. */
-void runner::copies(bool record, bool verify)
+/* @copy over the whole buffer, 1 MiB a call, from anon_src_ into dst_; ns. */
+template <typename Copy>
+double runner::time_copy(Copy copy)
 {
 	std::byte *dst = dst_.data();
 	const std::byte *src = anon_src_.data();
-	const double gb = static_cast<double>(bytes_);
-
-	const double read_ns = time_read(verify);
-	if (record)
-		res_.copy.read_gbps.add(gb / read_ns);
-
-	std::int64_t t0 = now_ns();
+	const std::int64_t t0 = now_ns();
 	for (std::size_t off = 0; off < bytes_; off += copy_chunk)
-		std::memcpy(dst + off, src + off, std::min(copy_chunk, bytes_ - off));
-	std::int64_t t1 = now_ns();
+		copy(dst + off, src + off, std::min(copy_chunk, bytes_ - off));
+	const std::int64_t t1 = now_ns();
 	sink = dst[bytes_ - 1] == std::byte{0};
-	if (record)
-		res_.copy.memcpy_gbps.add(gb / static_cast<double>(t1 - t0));
+	return static_cast<double>(t1 - t0);
+}
 
-#ifdef MAPDRV_HAVE_MOVSB
-	t0 = now_ns();
-	for (std::size_t off = 0; off < bytes_; off += copy_chunk)
-		copy_movsb(dst + off, src + off, std::min(copy_chunk, bytes_ - off));
-	t1 = now_ns();
-	if (record)
-		res_.copy.movsb_gbps.add(gb / static_cast<double>(t1 - t0));
-#else
-	res_.copy.movsb_gbps.unsupported = "not an x86 CPU";
-#endif
+/*
+ * read() of the whole device against the same copy in user space with the
+ * loop copy_to_user() uses on this CPU and kernel, and with glibc's memcpy.
+ */
+void runner::copies(bool record, bool verify)
+{
+	const copy_loop loop = kernel_copy_loop(res_.env.kernel, res_.env.cpu_flags);
+	res_.copy.loop_name = loop.name;
+	const double n = static_cast<double>(pages_);
+	const double read_ns = time_read(verify);
+	const double loop_ns = time_copy(loop.copy);
+	const double memcpy_ns = time_copy([](void *d, const void *s, std::size_t len) {
+		std::memcpy(d, s, len);
+	});
+	if (!record)
+		return;
+	res_.copy.read.add(read_ns / n);
+	res_.copy.loop.add(loop_ns / n);
+	res_.copy.memcpy_.add(memcpy_ns / n);
 }
 
 } // namespace mapdrv::bench
