@@ -70,12 +70,16 @@ env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-kernel.sh"
 # shellcheck source=/dev/null
 . "$env_file"
 [ -z "${BUILD_CHROOT:-}" ] || die "kernel $kernel builds in a chroot: the bench supports host-built kernels"
+# Built under the build lock, the .ko copied out before it is released:
+# several benches may run at once.
 remap_dir=$MAPDRV_BUILD/mod/$KREL-remap
-mkdir -p "$remap_dir"
-cp "$MAPDRV_TOP"/scripts/bench/remap-baseline/{Kbuild,mapdrv_remap.c} "$remap_dir/"
-rm -f "$remap_dir"/*.o "$remap_dir"/*.ko
-flock "$MAPDRV_BUILD/.build.lock" make -C "$KDIR" M="$remap_dir" W=1 modules \
-	>"$remap_dir/build.log" 2>&1 || { cat "$remap_dir/build.log" >&2; die "mapdrv_remap.ko: build failed"; }
+remap_ko=$out/mapdrv_remap.ko
+mkdir -p "$remap_dir" "$out"
+# shellcheck disable=SC2016 # the inner sh expands $1..$4
+flock "$MAPDRV_BUILD/.build.lock" sh -c 'cp "$1"/Kbuild "$1"/mapdrv_remap.c "$2"/ &&
+	rm -f "$2"/*.o "$2"/*.ko && make -C "$3" M="$2" W=1 modules >"$2"/build.log 2>&1 &&
+	cp "$2"/mapdrv_remap.ko "$4"' sh "$MAPDRV_TOP/scripts/bench/remap-baseline" \
+	"$remap_dir" "$KDIR" "$remap_ko" || { cat "$remap_dir/build.log" >&2; die "mapdrv_remap.ko: build failed"; }
 ! grep -E 'warning:|error:' "$remap_dir/build.log" >&2 || die "mapdrv_remap.ko: not warning-free (W=1)"
 
 # What the guest cannot see for itself: the emulator and the host.
@@ -87,11 +91,10 @@ machine="QEMU ${qemu_version:-?}, -cpu ${MAPDRV_CPU:-max}, $smp vCPUs, $mem MiB"
 [ "$clock" = instructions ] && machine+=", -icount shift=0"
 machine+="; host ${host_cpu:-?}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
-mkdir -p "$out"
-for f in bench.txt "${files[@]}"; do rm -f "$out/$f"; done
+for f in bench.txt "${files[@]}" vm/output.log; do rm -f "$out/$f"; done
 args="-q --clock $clock --reps $reps --size $size --out /tmp --machine $(sq "$machine")"
 [ -n "$curves" ] && args+=" --curve-sizes $curves --curve-reps ${MAPDRV_BENCH_CURVE_REPS:-1}"
-vm_files=(-f "$bin:/root/bin/mapdrv-bench" -f "$remap_dir/mapdrv_remap.ko:/lib/modules/mapdrv_remap.ko")
+vm_files=(-f "$bin:/root/bin/mapdrv-bench" -f "$remap_ko:/lib/modules/mapdrv_remap.ko")
 if [ -n "${MAPDRV_BENCH_GATE:-}" ]; then
 	[ -f "$MAPDRV_BENCH_GATE" ] || die "no baseline $MAPDRV_BENCH_GATE (make bench-baseline)"
 	vm_files+=(-f "$MAPDRV_BENCH_GATE:/root/bench-baseline.json")
@@ -117,7 +120,10 @@ exit \$rc"
 
 log "mapdrv-bench: $((size >> 20)) MiB, $reps repetitions, $clock clock, kernel $kernel${curves:+, curves $curves}"
 set +e
+# norandmaps: the same addresses on every boot, so that where a small
+# mapping falls against a page-table boundary does not change its cost.
 "$MAPDRV_TOP/tools/vm/run.sh" -q -k "$kernel" -p "size=$module_size" -m "$mem" -s "$smp" -t 2400 \
+	-a norandmaps \
 	-o "$vm_out" "${vm_files[@]}" -- "$guest_script"
 rc=$?
 set -e

@@ -3,6 +3,7 @@
 // mapdrv-bench: cost curves. mmap and first touch, per page, of the
 // subjects that matter (fault, around-16, eager and the baselines) at each
 // size of --curve-sizes: what grows with the size and what does not.
+#include <algorithm>
 #include <cinttypes>
 
 #include <mapdrv/text.hpp>
@@ -12,6 +13,12 @@
 
 namespace mapdrv::bench {
 
+/*
+ * One sample: fresh mappings of @bytes until they add up to the main
+ * tables' size at least, so that a small size is not at the mercy of one
+ * timer interrupt more or less (with an instruction clock, a tick is a few
+ * thousand instructions in a few hundred thousand).
+ */
 void runner::curve_point(subject &s, std::size_t i, std::size_t bytes)
 {
 	if (bytes > limit_of(s)) {
@@ -19,12 +26,18 @@ void runner::curve_point(subject &s, std::size_t i, std::size_t bytes)
 			fmt("its buffer is %zu bytes", limit_of(s));
 		return;
 	}
-	double mmap_ns = 0;
-	const mapdrv::mapping m = map(s, bytes, 0, mmap_ns);
 	const std::size_t pages = bytes / page_;
-	const double touch = timed_touch(s, m, pages, "cost curve");
-	s.curve_mmap[i].add(mmap_ns / static_cast<double>(pages));
-	s.curve_touch[i].add(touch / static_cast<double>(pages));
+	const std::size_t times = std::max<std::size_t>(1, bytes_ / bytes);
+	double mmap_sum = 0, touch_sum = 0;
+	for (std::size_t k = 0; k < times; ++k) {
+		double mmap_ns = 0;
+		const mapdrv::mapping m = map(s, bytes, 0, mmap_ns);
+		touch_sum += timed_touch(s, m, pages, "cost curve");
+		mmap_sum += mmap_ns;
+	}
+	const double n = static_cast<double>(pages * times);
+	s.curve_mmap[i].add(mmap_sum / n);
+	s.curve_touch[i].add(touch_sum / n);
 }
 
 void runner::curves()

@@ -215,16 +215,16 @@ void add_curve_panels(bars &chart, const results &r)
 	if (r.curve_sizes.empty())
 		return;
 	const std::string u = r.unit();
-	add_curve_panel(chart, r, "6. First touch by mapping size: " + u + " per page "
+	add_curve_panel(chart, r, "6a. First touch by mapping size: " + u + " per page "
 				  "(flat: no cost grows with the size)", &subject::curve_touch);
-	add_curve_panel(chart, r, "7. mmap() by mapping size: " + u + " per page (flat: the call "
+	add_curve_panel(chart, r, "6b. mmap() by mapping size: " + u + " per page (flat: the call "
 				  "grows with the size; falling: a fixed cost)", &subject::curve_mmap);
 }
 
 /* First touch against the window of the around mode: fault is a window of 1. */
 void add_window_panel(bars &chart, const results &r)
 {
-	auto &p = chart.add_panel("8. First touch by around window: " + std::string(r.unit()) +
+	auto &p = chart.add_panel("1c. First touch by around window: " + std::string(r.unit()) +
 					  " per page (shorter is better)", {r.per_page()});
 	for (const subject &s : r.subjects)
 		if (s.k == kind::mapdrv && s.mode != MAPDRV_MODE_EAGER)
@@ -241,18 +241,18 @@ void add_window_panel(bars &chart, const results &r)
 std::string render_svg(const results &r)
 {
 	const bool tcg = r.env.accel == "tcg";
-	const char *how = r.instructions() ? " - instruction counts (icount), not times"
-			  : tcg		   ? " - wall clock under TCG: only ratios matter"
-					   : " - wall clock";
+	const char *how = r.instructions() ? ", instruction counts"
+			  : tcg		   ? ", wall clock: only ratios matter"
+					   : ", wall clock";
 	bars chart(fmt("mapdrv mapping modes, Linux %s, %s%s", r.env.kernel.c_str(),
 		       tcg ? "QEMU TCG" : r.env.accel.c_str(), how),
 		   subtitle(r));
 	chart.set_warning(r.timing_note());
 	add_mapping_panel(chart, r);
+	add_window_panel(chart, r);
 	add_warm_panel(chart, r);
 	add_copy_panel(chart, r);
 	add_threads_panel(chart, r);
-	add_window_panel(chart, r);
 	add_curve_panels(chart, r);
 
 	std::vector<std::string> footer;

@@ -292,8 +292,8 @@ void print_curves(const results &r)
 {
 	if (r.curve_sizes.empty())
 		return;
-	std::printf("\n6. Cost curves: a fresh mapping of each size, median of %u repetitions\n",
-		    r.curve_reps);
+	std::printf("\n6. Cost curves: fresh mappings of each size, as many as make %zu MiB (at "
+		    "least one),\n   median of %u repetitions\n", r.bytes >> 20, r.curve_reps);
 	print_curve(r, "first touch", &subject::curve_touch);
 	print_curve(r, "mmap", &subject::curve_mmap);
 }

@@ -58,9 +58,10 @@ std::string results::per_page() const
 
 std::string results::config() const
 {
-	return fmt("%s clock, Linux %s, %s [%s], %zu pages of %zu bytes, %u repetitions",
+	return fmt("%s clock, Linux %s, %s, %s [%s], %zu pages of %zu bytes, %u repetitions",
 		   instructions() ? "instruction" : "wall", env.kernel.c_str(),
-		   env.cpu_model.c_str(), env.cpu_flags.c_str(), pages, page, reps);
+		   env.machine.c_str(), env.cpu_model.c_str(), env.cpu_flags.c_str(), pages, page,
+		   reps);
 }
 
 bool gate_results::failed() const
@@ -72,9 +73,8 @@ bool gate_results::failed() const
 std::string results::timing_note() const
 {
 	if (instructions())
-		return "Instructions, counted by QEMU's icount (one guest ns is one executed "
-		       "instruction): they repeat from run to run, and say nothing about time on "
-		       "hardware.";
+		return "Instructions (QEMU icount: 1 guest ns = 1 instruction): repeatable, "
+		       "not times on any hardware.";
 	if (env.accel == "tcg")
 		return "Under TCG (QEMU's CPU emulator) wall-clock times do not represent hardware: "
 		       "only the ratios within this run are meaningful.";

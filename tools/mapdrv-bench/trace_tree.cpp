@@ -42,14 +42,37 @@ void shortest_leaf(const trace_call &c, double &min)
 		shortest_leaf(*child, min);
 }
 
-void print_call(std::ostringstream &out, const trace_call &c, double root, double min_share,
-		int depth)
+/*
+ * Calls of one name under one parent, printed as one line ("x16"), their
+ * children merged the same way: an eager mmap of 16 pages reads as one
+ * vm_insert_pages() with 16 insertions below, not as 16 lines.
+ */
+void print_group(std::ostringstream &out, const std::vector<const trace_call *> &group,
+		 double root, double min_share, int depth)
 {
-	if (depth > 0 && c.estimate < root * min_share)
+	double estimate = 0, duration = 0;
+	std::vector<std::string> names;
+	std::vector<std::vector<const trace_call *>> children;
+	for (const trace_call *c : group) {
+		estimate += c->estimate;
+		duration += c->duration;
+		for (const auto &child : c->children) {
+			const auto it = std::find(names.begin(), names.end(), child->name);
+			if (it == names.end()) {
+				names.push_back(child->name);
+				children.push_back({child.get()});
+			} else {
+				children[static_cast<std::size_t>(it - names.begin())].push_back(child.get());
+			}
+		}
+	}
+	if (depth > 0 && estimate < root * min_share)
 		return;
-	out << fmt("%9.0f %9.0f  %*s%s\n", c.estimate, c.duration, 2 * depth, "", c.name.c_str());
-	for (const auto &child : c.children)
-		print_call(out, *child, root, min_share, depth + 1);
+	const std::string times = group.size() > 1 ? fmt(" x%zu", group.size()) : "";
+	out << fmt("%9.0f %9.0f  %*s%s%s\n", estimate, duration, 2 * depth, "",
+		   group.front()->name.c_str(), times.c_str());
+	for (const auto &g : children)
+		print_group(out, g, depth == 0 ? estimate : root, min_share, depth + 1);
 }
 
 } // namespace
@@ -100,7 +123,7 @@ std::string summarize(const trace_tree &t, double min_share)
 	out << fmt("%9s %9s  call (tracer's cost per traced call: about %.0f inside, as much "
 		   "around)\n", "estimate", "traced", t.per_call);
 	for (const auto &r : t.roots)
-		print_call(out, *r, r->estimate, min_share, 0);
+		print_group(out, {r.get()}, r->estimate, min_share, 0);
 	return out.str();
 }
 
