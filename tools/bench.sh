@@ -75,11 +75,13 @@ env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/tools/fetch-kernel.sh"
 remap_dir=$MAPDRV_BUILD/mod/$KREL-remap
 remap_ko=$out/mapdrv_remap.ko
 mkdir -p "$remap_dir" "$out"
-# shellcheck disable=SC2016 # the inner sh expands $1..$4
-flock "$MAPDRV_BUILD/.build.lock" sh -c 'cp "$1"/Kbuild "$1"/mapdrv_remap.c "$2"/ &&
-	rm -f "$2"/*.o "$2"/*.ko && make -C "$3" M="$2" W=1 modules >"$2"/build.log 2>&1 &&
-	cp "$2"/mapdrv_remap.ko "$4"' sh "$MAPDRV_TOP/scripts/bench/remap-baseline" \
-	"$remap_dir" "$KDIR" "$remap_ko" || { cat "$remap_dir/build.log" >&2; die "mapdrv_remap.ko: build failed"; }
+(
+	flock 9 &&
+		cp "$MAPDRV_TOP"/scripts/bench/remap-baseline/{Kbuild,mapdrv_remap.c} "$remap_dir/" &&
+		rm -f "$remap_dir"/*.o "$remap_dir"/*.ko &&
+		make -C "$KDIR" M="$remap_dir" W=1 modules >"$remap_dir/build.log" 2>&1 &&
+		cp "$remap_dir/mapdrv_remap.ko" "$remap_ko"
+) 9>"$MAPDRV_BUILD/.build.lock" || { cat "$remap_dir/build.log" >&2; die "mapdrv_remap.ko: build failed"; }
 ! grep -E 'warning:|error:' "$remap_dir/build.log" >&2 || die "mapdrv_remap.ko: not warning-free (W=1)"
 
 # What the guest cannot see for itself: the emulator and the host.
