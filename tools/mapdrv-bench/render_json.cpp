@@ -201,6 +201,7 @@ void gate_value(json_writer &j, const results &r)
 	j.key("baseline_config").str(g.baseline_config);
 	j.key("tolerance").number(r.gate_tolerance);
 	j.key("failed").boolean(g.failed());
+	j.key("config_differs").boolean(g.config_differs);
 	j.key("checks").begin_array();
 	for (const gate_check &c : g.checks) {
 		j.begin_object();

@@ -323,6 +323,10 @@ void print_gate(const results &r)
 			    c.now, r.per_page().c_str(), (c.now / c.baseline - 1) * 100);
 	for (const std::string &m : g.missing)
 		std::printf("  [MISSING]   %s\n", m.c_str());
+	if (g.config_differs)
+		std::printf("  [NOTE]      the baseline was made with \"%s\",\n"
+			    "              this run is \"%s\": a difference may come from there "
+			    "(make bench-baseline)\n", g.baseline_config.c_str(), r.config().c_str());
 	std::printf("gate: %s\n", g.failed() ? "FAILED" : "passed");
 }
 

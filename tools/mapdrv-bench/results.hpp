@@ -95,6 +95,7 @@ struct gate_results {
 	std::string baseline_config;	/* the baseline's run description */
 	std::vector<gate_check> checks;
 	std::vector<std::string> missing;	/* in the baseline, not measured now */
+	bool config_differs = false;	/* made with another kernel, QEMU, CPU, size */
 	bool ran = false;
 	[[nodiscard]] bool failed() const;
 };
