@@ -1,12 +1,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: mapdrv-bench in a QEMU guest (scripts/bench.sh), every mapping
-# mode next to anonymous and shmem mappings, in one boot. build/bench/ gets
-# the table (bench.txt), bench.json and the chart bench.svg.
-#   make bench KERNEL=6.12
-#   make bench MAPDRV_BENCH_REPS=21
+# The benchmark: mapdrv-bench in a QEMU guest (scripts/bench.sh), every mapping
+# mode next to anonymous memory, shmem and remap_vmalloc_range() (the
+# benchmark-only module in scripts/bench/remap-baseline/), in one boot.
+#   make bench           instruction counts (QEMU -icount: the figures repeat
+#                        from run to run), cost curves, the ftrace profile;
+#                        build/bench/bench.{txt,json,svg}, profile.txt
+#   make bench-wallclock the wall clock, two vCPUs, with the thread scaling
+#                        table; build/bench-wallclock/
+#   make bench-gate      a short instruction-count run against
+#                        docs/bench-baseline.json: fails when a cost per page
+#                        is more than 3% above it (build/bench-gate/)
+#   make bench-baseline  refresh docs/bench-baseline.json on purpose
+#   make bench KERNEL=6.12 BENCH_REPS=7
 
-.PHONY: bench
+BENCH_REPS ?=
+BENCH_CURVES ?= 1M,4M,16M,64M,256M,1G
+BENCH_BASELINE := docs/bench-baseline.json
+# The gate's short run: every subject, 16 MiB, three repetitions.
+BENCH_GATE_ENV := MAPDRV_BENCH_CLOCK=instructions MAPDRV_BENCH_SIZE=16777216 \
+	MAPDRV_BENCH_REPS=3 MAPDRV_BENCH_CURVES= MAPDRV_BENCH_OUT=$(BUILD)/bench-gate
+
+.PHONY: bench bench-wallclock bench-gate bench-baseline
 
 bench:
-	scripts/bench.sh $(KERNEL)
+	MAPDRV_BENCH_CLOCK=instructions MAPDRV_BENCH_CURVES=$(BENCH_CURVES) MAPDRV_BENCH_CURVE_REPS=3 \
+		MAPDRV_BENCH_PROFILE=1 $(if $(BENCH_REPS),MAPDRV_BENCH_REPS=$(BENCH_REPS)) \
+		scripts/bench.sh $(KERNEL)
+
+bench-wallclock:
+	MAPDRV_BENCH_CLOCK=wall $(if $(BENCH_REPS),MAPDRV_BENCH_REPS=$(BENCH_REPS)) \
+		scripts/bench.sh $(KERNEL)
+
+bench-gate:
+	$(BENCH_GATE_ENV) MAPDRV_BENCH_GATE=$(BENCH_BASELINE) scripts/bench.sh $(KERNEL)
+
+bench-baseline:
+	$(BENCH_GATE_ENV) scripts/bench.sh $(KERNEL)
+	cp $(BUILD)/bench-gate/gate.json $(BENCH_BASELINE)
+	@echo "$(BENCH_BASELINE) refreshed: review and commit it"

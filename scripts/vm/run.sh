@@ -44,6 +44,10 @@ output goes to a second console (ttyS1 on x86, ttyAMA1 on arm64, hvc1 on
 ppc64el, a virtio console on s390x), the kernel's to the first. The guest
 ends with a status line there and, on x86, QEMU's isa-debug-exit device, else
 poweroff (with -no-reboot a panic ends QEMU too, without the status line).
+Environment: MAPDRV_CPU (QEMU -cpu, default the architecture's);
+MAPDRV_QEMU_ACCEL: QEMU's accelerator options instead of the probed
+'-accel kvm|tcg', split into words, e.g. '-accel tcg,thread=single -icount
+shift=0,sleep=off' (guest time counts instructions: see scripts/bench.sh).
 exit status: COMMAND's status if the guest ended cleanly; otherwise
   120  a kernel splat (BUG, WARNING, Oops, KASAN, lockdep, kmemleak, Bad page)
        or a bad taint in the guest
@@ -156,6 +160,11 @@ mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log
 rm -f "$console" "$output"
+accel_opts=(-accel "$accel")
+if [ -n "${MAPDRV_QEMU_ACCEL:-}" ]; then
+	read -r -a accel_opts <<<"$MAPDRV_QEMU_ACCEL"
+	accel=$MAPDRV_QEMU_ACCEL
+fi
 cpu=${MAPDRV_CPU:-$ARCH_CPU}
 [ "$accel" = kvm ] && cpu=host
 # The machine, the output console and the exit device of the architecture.
@@ -176,7 +185,7 @@ log "booting $KREL ($DEB_ARCH, $accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
 # shellcheck disable=SC2086 # QEMU may be a command with options
 timeout --foreground -k 10 "$timeout_s" $qemu "${machine[@]}" \
-	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+	"${accel_opts[@]}" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
 	-append "console=$ARCH_CONSOLE panic=-1 panic_on_warn=1 oops=panic $append" \
