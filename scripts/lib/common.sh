@@ -106,3 +106,28 @@ summary_counts() {
 	echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' |
 		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
 }
+
+# chroot_mount DIR / chroot_umount DIR: /proc, /sys and /dev for package
+# scripts in a chroot (update-initramfs, dkms); chroot_umount is safe to call
+# twice and when nothing is mounted.
+chroot_mount() {
+	local d=$1
+	mountpoint -q "$d/proc" || mount -t proc proc "$d/proc"
+	mountpoint -q "$d/sys" || mount -t sysfs sysfs "$d/sys"
+	mountpoint -q "$d/dev" || mount --bind /dev "$d/dev"
+	mountpoint -q "$d/dev/pts" || mount --bind /dev/pts "$d/dev/pts"
+}
+chroot_umount() {
+	local d=$1 m
+	for m in dev/pts dev sys proc; do
+		if mountpoint -q "$d/$m" 2>/dev/null; then umount "$d/$m" || umount -l "$d/$m"; fi
+	done
+}
+
+# in_chroot DIR CMD...: CMD in the chroot DIR with a clean environment.
+in_chroot() {
+	local d=$1
+	shift
+	chroot "$d" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
