@@ -5,8 +5,9 @@
 # need, only those missing. Idempotent; runs apt-get update at most once.
 # Groups: base (default: compilers, QEMU, busybox), lint (make lint), docs
 # (man pages for make install), dkms (make dkms-check; the kernel headers it
-# builds against are installed by scripts/check/dkms-check.sh), matrix (the chroots
-# some kernels are built in).
+# builds against are installed by scripts/check/dkms-check.sh), deb (make deb's
+# Build-Depends, lintian, and mkfs.ext4 for make check-install), matrix (the
+# chroots some kernels are built in, and debootstrap).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -18,6 +19,8 @@ clang-tidy:clang-tidy help2man:help2man groff:groff-base /sbin/modinfo:kmod
 /usr/include/asm:gcc-multilib"
 docs="help2man:help2man"
 dkms="dkms:dkms /sbin/modinfo:kmod"
+deb="dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms help2man:help2man lintian:lintian
+mkfs.ext4:e2fsprogs"
 matrix="debootstrap:debootstrap unshare:util-linux"
 debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
 files="/bin/busybox:busybox-static /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring"
@@ -29,6 +32,7 @@ for group in "${@:-base}"; do
 	lint) pairs=$lint ;;
 	docs) pairs=$docs ;;
 	dkms) pairs=$dkms ;;
+	deb) pairs=$deb ;;
 	matrix) pairs=$matrix ;;
 	debug) pairs=$debug ;;
 	fuzz) pairs="trinity:trinity" ;;

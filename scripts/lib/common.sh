@@ -131,3 +131,20 @@ in_chroot() {
 	chroot "$d" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive "$@"
 }
+
+# find_splat FILE...: 0 (and the splat, with context, on stderr) if a guest
+# console or output log in FILE holds a kernel splat or a bad taint report
+# (MAPDRV-VM-TAINT); 1 if they are clean. Kernel reports start a message:
+# "[ t] WARNING: CPU: ...", "BUG: KASAN: ...", lockdep's "WARNING: possible
+# circular locking ...". Informational lines that merely contain the word
+# (RETBleed: WARNING: ...) do not count. The VM runners' exit status for a
+# splat is 120.
+find_splat() {
+	local at='(^|\] )' re
+	re="${at}(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|"
+	re+="INFO: task .* blocked|watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP)|"
+	re+="KASAN|kmemleak: [0-9]+ new suspected|Bad page|Call Trace:|MAPDRV-VM-TAINT"
+	grep -Eqs "$re" "$@" || return 1
+	grep -Ehs -B2 -A20 "$re" "$@" | head -n 60 >&2
+	return 0
+}
