@@ -52,4 +52,5 @@ set -e
 cat "$out/lintian.log"
 [ "$lrc" -eq 0 ] || die "lintian found errors (log: $out/lintian.log)"
 ls -1 "$out"/*.deb
-echo "deb: $(ls "$out"/*.deb | wc -l) packages in $out; lintian: $(grep -c '^E: ' "$out/lintian.log") errors, $(grep -c '^W: ' "$out/lintian.log") warnings, $(grep -c '^I: ' "$out/lintian.log") info"
+debs=("$out"/*.deb)
+echo "deb: ${#debs[@]} packages in $out; lintian: $(grep -c '^E: ' "$out/lintian.log") errors, $(grep -c '^W: ' "$out/lintian.log") warnings, $(grep -c '^I: ' "$out/lintian.log") info"

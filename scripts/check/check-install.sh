@@ -42,7 +42,10 @@ elapsed() { echo "$(($(date +%s) - start)) s"; }
 "$MAPDRV_TOP/scripts/deps.sh" base deb matrix
 make -s --no-print-directory -C "$MAPDRV_TOP" deb >/dev/null || fail_setup "make deb failed"
 make -s --no-print-directory -C "$MAPDRV_TOP" tests >/dev/null || fail_setup "the kselftest build failed"
-mapfile -t debs < <(ls "$MAPDRV_BUILD"/deb/mapdrv-*.deb | grep -v -- -dbgsym)
+debs=()
+for f in "$MAPDRV_BUILD"/deb/mapdrv-*.deb; do
+	case "$f" in *-dbgsym_*) ;; *) debs+=("$f") ;; esac
+done
 [ ${#debs[@]} -eq 3 ] || fail_setup "want 3 packages in build/deb, found ${#debs[@]}"
 log "packages built ($(elapsed))"
 
@@ -53,8 +56,7 @@ log "root filesystem: $base ($(elapsed))"
 rm -rf "$out"
 mkdir -p "$out"
 root=$out/root
-cleanup() { chroot_umount "$root"; rm -rf "$root"; }
-trap cleanup EXIT
+trap 'chroot_umount "$root"; rm -rf "$root"' EXIT
 cp -a "$base" "$root"
 rm -f "$root/.complete"
 state=$root/var/lib/mapdrv-check
@@ -86,7 +88,7 @@ if ! in_chroot "$root" apt-get install -y -q --no-install-recommends \
 	cat "$out/apt-install.log" >&2
 	fail_setup "apt-get install of the packages failed"
 fi
-krel=$(basename "$(ls -d "$root"/lib/modules/*-cloud-amd64 | head -n 1)")
+krel=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -name '*-cloud-amd64' -printf '%f\n' | head -n 1)
 in_chroot "$root" dkms status >"$out/dkms-status.txt"
 grep -q "mapdrv/.*, $krel, .*: installed" "$out/dkms-status.txt" ||
 	{ cat "$out/apt-install.log" "$out/dkms-status.txt" >&2; fail_setup "dkms did not install mapdrv for $krel"; }

@@ -120,7 +120,7 @@ chroot_mount() {
 chroot_umount() {
 	local d=$1 m
 	for m in dev/pts dev sys proc; do
-		if mountpoint -q "$d/$m" 2>/dev/null; then umount "$d/$m" || umount -l "$d/$m"; fi
+		if mountpoint -q "$d/$m" 2>/dev/null; then umount "$d/$m" 2>/dev/null || umount -l "$d/$m"; fi
 	done
 }
 

@@ -5,7 +5,8 @@
 # system exists under $MAPDRV_CACHE/rootfs/bookworm-<key>, and print its path.
 # It is debootstrap's minbase plus systemd, udev, kmod, dkms, the cloud
 # kernel and its headers, and what make check-install runs in the guest (gcc,
-# pkg-config, man-db, bpftrace, linux-perf). The key is a hash of this file,
+# pkg-config, man-db, bpftrace, linux-perf), and openssl, with which Debian's
+# dkms makes its signing key (it signs every module it builds, if it can). The key is a hash of this file,
 # The key is a hash of the package list and of RECIPE: a change of either
 # makes a new one (bump RECIPE when the steps below change); older ones are
 # removed.
@@ -23,6 +24,7 @@ packages=(
 	systemd-sysv udev kmod dbus initramfs-tools
 	linux-image-cloud-amd64 linux-headers-cloud-amd64 dkms
 	man-db gcc libc6-dev pkg-config bpftrace linux-perf
+	openssl
 )
 RECIPE=1
 key=$(echo "$RECIPE ${packages[*]}" | sha256sum | cut -c1-12)
