@@ -9,8 +9,8 @@
 #      ~/.cache/mapdrv/rootfs);
 #   2. a copy of it gets the test: two users (one in group mapdrv), the
 #      guest script (scripts/vm/guest/check-install.sh) and its systemd
-#      unit, docs/examples/maptest.c, the kselftest binaries (make tests),
-#      and the list
+#      unit, docs/examples/maptest.c, the kselftest suite as make run_tests
+#      builds it (make kselftest: build/kselftest), and the list
 #      of every file; then `apt-get install ./mapdrv-*.deb` in a chroot: DKMS
 #      builds the module for the image's kernel (not the host's);
 #      modules-load.d is enabled for the test (the package's example);
@@ -41,7 +41,7 @@ elapsed() { echo "$(($(date +%s) - start)) s"; }
 
 "$MAPDRV_TOP/scripts/deps.sh" base deb matrix
 make -s --no-print-directory -C "$MAPDRV_TOP" deb >/dev/null || fail_setup "make deb failed"
-make -s --no-print-directory -C "$MAPDRV_TOP" tests >/dev/null || fail_setup "the kselftest build failed"
+make -s --no-print-directory -C "$MAPDRV_TOP" kselftest >/dev/null || fail_setup "the kselftest build failed"
 debs=()
 for f in "$MAPDRV_BUILD"/deb/mapdrv-*.deb; do
 	case "$f" in *-dbgsym_*) ;; *) debs+=("$f") ;; esac
@@ -68,8 +68,7 @@ install -m 0644 "$MAPDRV_TOP/docs/examples/maptest.c" "$state/maptest.c"
 install -m 0644 "$MAPDRV_TOP/scripts/vm/guest/mapdrv-check-install.service" "$root/etc/systemd/system/"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 ln -sf ../mapdrv-check-install.service "$root/etc/systemd/system/multi-user.target.wants/"
-mkdir -p "$state/tests"
-cp -a "$MAPDRV_BUILD"/tests/*_test "$state/tests/"
+cp -a "$MAPDRV_BUILD/kselftest" "$state/kselftest"
 # No login needed, no network to wait for.
 in_chroot "$root" systemctl mask -q systemd-networkd-wait-online.service >/dev/null 2>&1 || true
 in_chroot "$root" useradd -m -s /bin/bash mapdrv-member
