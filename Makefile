@@ -58,7 +58,7 @@ TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
 # here). The object list itself is in Kbuild.
 MODULE_SOURCES := Kbuild VERSION LICENSE $(wildcard src/*.c src/*.h) include/uapi/linux/mapdrv.h
 
-.PHONY: all modules module-src modules_install clean distclean tools tests demo check \
+.PHONY: mutants all modules module-src modules_install clean distclean tools tests demo check \
 	check-all deps
 
 all: tools tests
@@ -113,6 +113,11 @@ check:
 KERNELS ?= 5.10 6.1 6.12 sid
 check-all:
 	scripts/check/check-all.sh $(KERNELS)
+
+# Mutation testing: every mutant of tests/mutants.txt must be killed by the
+# suite (MUTANTS="id ..." for some). An hour or more: not part of CI.
+mutants:
+	scripts/check/mutants.sh $(MUTANTS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \

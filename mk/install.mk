@@ -14,7 +14,7 @@
 #                   PEM) through the kernel's scripts/sign-file, for Secure
 #                   Boot (docs/secure-boot.md); else kbuild signs it if the
 #                   kernel tree has its own key (a self-built kernel)
-#   install-tools   the tools (TOOL_NAMES) in $(BINDIR), built in
+#   install-tools   the tools (TOOL_NAMES in the Makefile) in $(BINDIR), built in
 #                   build/install-bin with CPPFLAGS, CXXFLAGS and LDFLAGS
 #                   (TOOLS_FOR=install), their man pages (help2man, from
 #                   --help) in man1, their bash completions

@@ -5,11 +5,13 @@
 # kernel (default $KERNEL or 6.1) and print the TAP output, then one line
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
 # passed, and the guest console stayed clean (no splat, panic or hang).
+# MAPDRV_KO_FILE: test this mapdrv.ko instead of one built from the tree;
+# MAPDRV_CHECK_OUT: where the logs go (default build/check/KERNEL).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
-out=$MAPDRV_BUILD/check/$kernel
+out=${MAPDRV_CHECK_OUT:-$MAPDRV_BUILD/check/$kernel}
 mkdir -p "$out"
 
 "$MAPDRV_TOP/scripts/deps.sh"
@@ -17,7 +19,7 @@ make -s -C "$MAPDRV_TOP" tools tests
 
 set +e
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
-	-p "${MAPDRV_PARAMS:-}" \
+	-p "${MAPDRV_PARAMS:-}" ${MAPDRV_KO_FILE:+-K "$MAPDRV_KO_FILE"} \
 	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'
