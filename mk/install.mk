@@ -119,7 +119,8 @@ $(MAN4): packaging/man/mapdrv.4 Makefile $(wildcard mk/*.mk)
 	sed -e 's|@VERSION@|$(VERSION)|g' \
 		-e "s|@DATE@|$$(date -u -d @$(MAN_EPOCH) +%Y-%m-%d)|g" \
 		-e 's|@UDEVRULESDIR@|$(UDEVRULESDIR)|g' -e 's|@MODPROBEDIR@|$(MODPROBEDIR)|g' \
-		-e 's|@INSTALL_MOD_DIR@|$(INSTALL_MOD_DIR)|g' \
+		-e 's|@INSTALL_MOD_DIR@|$(INSTALL_MOD_DIR)|g' -e 's|@SYSUSERSDIR@|$(SYSUSERSDIR)|g' \
+		-e 's|@EXAMPLESDIR@|$(EXAMPLESDIR)|g' \
 		-e '/^@TOOLS@$$/{r $@.see' -e 'd;}' $< >$@.tmp
 	rm -f $@.see
 	mv $@.tmp $@
