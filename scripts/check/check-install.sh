@@ -81,9 +81,10 @@ printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 chroot_mount "$root"
 log "apt-get install ${debs[*]##*/} in the image"
-# shellcheck disable=SC2046 # the file names have no spaces
-if ! in_chroot "$root" apt-get install -y -q --no-install-recommends \
-	$(printf '/tmp/debs/%s ' "${debs[@]##*/}") >"$out/apt-install.log" 2>&1; then
+in_image=()
+for f in "${debs[@]}"; do in_image+=("/tmp/debs/${f##*/}"); done
+if ! in_chroot "$root" apt-get install -y -q --no-install-recommends "${in_image[@]}" \
+	>"$out/apt-install.log" 2>&1; then
 	cat "$out/apt-install.log" >&2
 	fail_setup "apt-get install of the packages failed"
 fi
