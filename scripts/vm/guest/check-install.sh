@@ -135,7 +135,7 @@ rc=$?
 diag "$outsider: mapdrv-read exit $rc: $out"
 check "$outsider (not in the group): exit 3, EACCES and the hint" \
 	sh -c "[ $rc = 3 ] && printf '%s' \"\$1\" | grep -q 'Permission denied' &&
-		printf '%s' \"\$1\" | grep -q 'permissions'" sh "$out"
+		printf '%s' \"\$1\" | grep -q 'group mapdrv'" sh "$out"
 
 # 4. modprobe -r, then modprobe with a size from a modprobe.d file.
 check "modprobe -r mapdrv" modprobe -r mapdrv
