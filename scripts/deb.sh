@@ -22,6 +22,7 @@ version=${MAPDRV_VERSION:-$(cat VERSION)}
 changelog_version=$(dpkg-parsechangelog -S Version)
 [ "${changelog_version%%-*}" = "$version" ] ||
 	die "debian/changelog's version $changelog_version is not VERSION's $version"
+mkdir -p "$MAPDRV_BUILD"
 dpkg-checkbuilddeps >/dev/null 2>"$MAPDRV_BUILD/.deb-deps.log" || {
 	cat "$MAPDRV_BUILD/.deb-deps.log" >&2
 	die "missing build dependencies (above): scripts/deps.sh deb installs them"
