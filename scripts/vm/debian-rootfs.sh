@@ -26,7 +26,7 @@ packages=(
 	man-db gcc libc6-dev pkg-config bpftrace linux-perf
 	openssl
 )
-RECIPE=1
+RECIPE=2
 key=$(echo "$RECIPE ${packages[*]}" | sha256sum | cut -c1-12)
 base=$MAPDRV_CACHE/rootfs
 dir=$base/$suite-$key
@@ -59,6 +59,9 @@ debootstrap --variant=minbase "$suite" "$tmp" "$DEBIAN_MIRROR" >>"$logf" 2>&1 ||
 echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99mapdrv"
 printf 'deb %s %s main\n' "$DEBIAN_MIRROR" "$suite" >"$tmp/etc/apt/sources.list"
 printf 'deb %s %s-updates main\n' "$DEBIAN_MIRROR" "$suite" >>"$tmp/etc/apt/sources.list"
+# As an installed Debian 12 has it: the security updates (the newest kernel).
+printf 'deb %s %s-security main\n' "${DEBIAN_SECURITY_MIRROR:-$DEBIAN_MIRROR-security}" "$suite" \
+	>>"$tmp/etc/apt/sources.list"
 # No service starts in the chroot.
 printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
 chmod 755 "$tmp/usr/sbin/policy-rc.d"
