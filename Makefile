@@ -38,8 +38,24 @@ endif
 endif
 
 CXX := $(CROSS)g++
-CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Werror -static -pthread \
+# Two builds of the same C++ programs, by the same rule. By default (make
+# tools) $(OUT)/bin/: static, for the test guests. With TOOLS_FOR=install
+# (make install-tools, the Debian package) build/install-bin/: linked
+# dynamically with the build flags of the environment, CPPFLAGS, CXXFLAGS
+# and LDFLAGS as dpkg-buildflags gives them (the hardening flags), or -O2 -g.
+TOOLS_FOR ?= guest
+TOOL_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -pthread \
 	-Iinclude/uapi -Itools/include -DMAPDRV_VERSION='"$(VERSION)"'
+ifeq ($(TOOLS_FOR),install)
+CXXFLAGS ?= -O2 -g
+TOOL_DIR := $(BUILD)/install-bin
+TOOL_FLAGS = $(CPPFLAGS) $(CXXFLAGS) $(TOOL_CXXFLAGS) $(LDFLAGS)
+else ifeq ($(TOOLS_FOR),guest)
+TOOL_DIR := $(OUT)/bin
+TOOL_FLAGS = -O2 -g $(TOOL_CXXFLAGS) -static
+else
+$(error TOOLS_FOR is guest or install, not '$(TOOLS_FOR)')
+endif
 TEST_CC := $(CROSS)gcc
 # -Wno-unused-parameter: the 6.1 harness has unused parameters of its own.
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -static -pthread \
@@ -48,7 +64,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -st
 # The programs users install: this list, nothing else. A tool's sources are
 # tools/<name>.cpp, or every .cpp in tools/<name>/ (with its own headers).
 TOOL_NAMES := mapdrv-read mapdrv-stress mapdrv-bench
-TOOLS := $(patsubst %,$(OUT)/bin/%,$(TOOL_NAMES))
+TOOLS := $(patsubst %,$(TOOL_DIR)/%,$(TOOL_NAMES))
 TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv.h
 # Programs that run only in the test guests (scripts/vm/guest/<name>.cpp)
 # are built by the same rule and never installed.
@@ -81,11 +97,11 @@ module-src:
 		install -D -m 0644 "$$f" '$(DEST)'/"$$f" || exit 1; \
 	done
 
-# The one rule for every C++ program, installed or not.
+# The one rule for every C++ program, installed or not, in either build.
 .SECONDEXPANSION:
-$(OUT)/bin/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADERS)
+$(TOOL_DIR)/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADERS)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(if $(wildcard tools/$*/),-Itools/$*) -o $@ $(filter %.cpp,$^)
+	$(CXX) $(TOOL_FLAGS) $(if $(wildcard tools/$*/),-Itools/$*) -o $@ $(filter %.cpp,$^)
 
 # The plain-C example (docs/examples/), built as a user would and run in the
 # guest by make check with the suite.
@@ -128,7 +144,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
 		rm -rf *.o *.ko *.mod *.mod.c .*.cmd src/*.o src/.*.cmd \
 			modules.order Module.symvers .tmp_versions
-	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check \
+	rm -rf $(BUILD)/bin $(BUILD)/install-bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check \
 		$(foreach a,arm64 ppc64el s390x,$(BUILD)/$(a)/bin $(BUILD)/$(a)/tests)
 
 # Further targets, one concern a file (install, lint, bench, debug kernel).

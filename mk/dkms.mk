@@ -8,7 +8,9 @@
 #                                 one); later kernels get it by AUTOINSTALL
 #   make dkms-uninstall           dkms remove --all, and the sources
 #   make dkms-check               the whole cycle against Debian 12's kernel
-#                                 headers, loading nothing (CI runs it)
+#                                 headers and dkms 3.0.10, then again in a
+#                                 trixie chroot (dkms 3.2, 6.12 headers),
+#                                 loading nothing (CI runs it)
 # dkms-install and dkms-uninstall change the system: run them as root.
 
 DKMS ?= dkms
@@ -38,10 +40,13 @@ dkms-uninstall:
 		$(DKMS) remove mapdrv/$(VERSION) --all; fi
 	rm -rf '$(DKMS_SRCDIR)'
 
+DKMS_CHECK_SUITES ?= trixie
 dkms-check:
 	MAPDRV_VERSION=$(VERSION) scripts/check/dkms-check.sh
+	for s in $(DKMS_CHECK_SUITES); do \
+		MAPDRV_VERSION=$(VERSION) scripts/check/dkms-check.sh --chroot $$s || exit 1; done
 
 .PHONY: clean-dkms
 clean: clean-dkms
 clean-dkms:
-	rm -rf $(BUILD)/dkms-check
+	rm -rf $(BUILD)/dkms-check $(BUILD)/dkms-check-*

@@ -5,11 +5,12 @@
 # need, only those missing. Idempotent; runs apt-get update at most once.
 # Groups: base (default: compilers, QEMU, busybox), lint (make lint), docs
 # (man pages for make install), dkms (make dkms-check; the kernel headers it
-# builds against are installed by scripts/check/dkms-check.sh), matrix (the chroots
-# some kernels are built in), cross-ARCH (arm64, ppc64el, s390x: the cross
-# compilers and static libc for the module, tools and tests, and Debian 12's
-# emulator, whose libraries the bookworm-backports one runs on) and cross
-# (all of them).
+# builds against are installed by scripts/check/dkms-check.sh), deb (make deb's
+# Build-Depends, lintian, and mkfs.ext4 for make check-install), matrix (the
+# chroots some kernels are built in, and debootstrap), cross-ARCH (arm64,
+# ppc64el, s390x: the cross compilers and static libc for the module, tools
+# and tests, and Debian 12's emulator, whose libraries the bookworm-backports
+# one runs on) and cross (all of them).
 #
 # Debian 12's gcc-multilib conflicts with every gcc-12-<triplet> cross
 # compiler, only for its /usr/include/asm link: -m32 builds get gcc-12-multilib
@@ -26,6 +27,8 @@ clang-tidy:clang-tidy help2man:help2man groff:groff-base /sbin/modinfo:kmod
 /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o:gcc-12-multilib"
 docs="help2man:help2man"
 dkms="dkms:dkms /sbin/modinfo:kmod"
+deb="dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms help2man:help2man lintian:lintian
+mkfs.ext4:e2fsprogs"
 matrix="debootstrap:debootstrap unshare:util-linux"
 debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
 cross_pairs() {
@@ -44,6 +47,7 @@ for group in "${@:-base}"; do
 	lint) pairs=$lint ;;
 	docs) pairs=$docs ;;
 	dkms) pairs=$dkms ;;
+	deb) pairs=$deb ;;
 	matrix) pairs=$matrix ;;
 	debug) pairs=$debug ;;
 	fuzz) pairs="trinity:trinity" ;;

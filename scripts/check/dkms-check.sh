@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# dkms-check.sh: prove that mapdrv installs with Debian 12's dkms, the way a
-# user installs it, against a real Debian 12 kernel headers package (not the
-# running kernel, which need not be Debian's), and loads nothing on the host:
+# dkms-check.sh [--chroot SUITE]: prove that mapdrv installs with Debian's
+# dkms, the way a user installs it, against a real Debian kernel headers
+# package (not the running kernel, which need not be Debian's), and loads
+# nothing on the host:
 #   1. install dkms and linux-headers-cloud-amd64 with apt-get (once);
 #   2. lay the sources out in /usr/src/mapdrv-VERSION (make dkms-src);
 #   3. dkms add, dkms build -k KREL, dkms install -k KREL;
 #   4. check /lib/modules/KREL/updates/dkms/mapdrv.ko with modinfo (version,
 #      license, description, author, every parameter, vermagic) and that
-#      depmod indexed it;
+#      depmod indexed it; if dkms signs (Debian's does, with
+#      /var/lib/dkms/mok.key, when openssl is there to make it), that the
+#      module carries a signature by that key;
 #   5. check that dkms refuses a kernel older than 5.10 (exit 77);
-#   6. dkms remove --all, and the sources: nothing of mapdrv is left.
+#   6. dkms remove --all, and the sources: nothing of mapdrv is left;
+#   7. no dkms command printed a deprecation warning or an error.
+# Without --chroot, on this system (Debian 12: dkms 3.0.10, 6.1 headers).
+# With --chroot SUITE, the same check inside a chroot of that Debian suite
+# (scripts/kernel/chroot.sh, cached under ~/.cache/mapdrv/chroots), with
+# its dkms and headers: make dkms-check runs it for trixie (dkms 3.2, 6.12).
 # modprobe, insmod and rmmod are shadowed for dkms by stubs that fail and
 # log: any call fails the check. Needs root (uses sudo otherwise).
 # MAPDRV_DKMS_HEADERS overrides the headers package (e.g. linux-headers-amd64).
@@ -24,7 +32,29 @@ if [ "$(id -u)" -ne 0 ]; then
 	exec sudo -E "$0" "$@"
 fi
 
-version=${MAPDRV_VERSION:-$(sed -n 's/^VERSION := //p' "$MAPDRV_TOP/Makefile")}
+# --chroot SUITE: this script again, in a copy of the tree inside the chroot.
+if [ "${1:-}" = --chroot ]; then
+	suite=${2:?--chroot needs a suite}
+	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$suite" make dkms kmod openssl \
+		"${MAPDRV_DKMS_HEADERS:-linux-headers-cloud-amd64}")
+	rm -rf "$root/root/mapdrv"
+	mkdir -p "$root/root/mapdrv"
+	(cd "$MAPDRV_TOP" && tar -c --exclude=./build --exclude=./.git .) | tar -x -C "$root/root/mapdrv"
+	trap 'chroot_umount "$root"' EXIT
+	chroot_mount "$root"
+	log "dkms-check in the $suite chroot ($root)"
+	set +e
+	in_chroot "$root" MAPDRV_VERSION="${MAPDRV_VERSION:-}" \
+		MAPDRV_DKMS_HEADERS="${MAPDRV_DKMS_HEADERS:-}" /root/mapdrv/scripts/check/dkms-check.sh
+	rc=$?
+	set -e
+	mkdir -p "$MAPDRV_BUILD/dkms-check-$suite"
+	cp -a "$root/root/mapdrv/build/dkms-check/." "$MAPDRV_BUILD/dkms-check-$suite/" 2>/dev/null || true
+	rm -rf "$root/root/mapdrv"
+	exit "$rc"
+fi
+
+version=${MAPDRV_VERSION:-$(cat "$MAPDRV_TOP/VERSION")}
 mv_=mapdrv/$version
 srcdir=/usr/src/mapdrv-$version
 marker=$srcdir/.mapdrv-dkms-check
@@ -35,8 +65,10 @@ mkdir -p "$work/stubs"
 
 # shellcheck source=/dev/null
 . /etc/os-release
-[ "${VERSION_CODENAME:-}" = bookworm ] ||
-	log "warning: this is ${PRETTY_NAME:-not Debian}, not Debian 12: the check is meant for Debian 12's dkms and headers"
+case "${VERSION_CODENAME:-}" in
+bookworm | trixie) ;;
+*) log "warning: this is ${PRETTY_NAME:-not Debian}, not Debian 12 or 13: the check is meant for Debian's dkms and headers" ;;
+esac
 
 "$MAPDRV_TOP/scripts/deps.sh" dkms
 log "dkms $(dkms --version 2>/dev/null | sed 's/^dkms-//')"
@@ -130,6 +162,24 @@ done <<<"$params"
 # depmod ran: the module resolves by name for that kernel.
 [ "$(modinfo -k "$krel" -n mapdrv 2>/dev/null)" = "$ko" ] ||
 	{ log "depmod did not index $ko for $krel"; bad=1; }
+# Signed, if this dkms signs: its key exists once it has built something.
+if [ -f /var/lib/dkms/mok.key ] && [ -f /var/lib/dkms/mok.pub ]; then
+	# modinfo's sig_key of a PKCS#7 signature is the signer's certificate
+	# serial number, as colon-separated hex.
+	serial=$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -serial 2>/dev/null |
+		sed -n 's/^serial=//p' | sed 's/../&:/g; s/:$//')
+	log "dkms signs with /var/lib/dkms/mok.key: signer '$(field signer)', certificate serial ${serial:-?}"
+	[ "$(field sig_id)" = "PKCS#7" ] || { log "modinfo: no PKCS#7 signature (sig_id '$(field sig_id)')"; bad=1; }
+	[ -n "$(field signer)" ] || { log "modinfo: no signer"; bad=1; }
+	[ "$(field sig_key)" = "$serial" ] ||
+		{ log "modinfo: signed by key '$(field sig_key)', not dkms's certificate ($serial)"; bad=1; }
+	case "$ko" in
+	*.ko) tail -c 28 "$ko" | grep -q '~Module signature appended~' ||
+		{ log "no \"~Module signature appended~\" trailer on $ko"; bad=1; } ;;
+	esac
+else
+	log "this dkms did not sign the module (no /var/lib/dkms/mok.key)"
+fi
 dkms_ status -m mapdrv -v "$version" -k "$krel" | tee "$work/status.txt"
 grep -q ': installed' "$work/status.txt" || { log "dkms status does not say installed"; bad=1; }
 
@@ -162,10 +212,16 @@ step remove remove "$mv_" --all
 rm -rf "$srcdir"
 trap - EXIT
 
+# Every dkms.conf directive is current: no deprecation warning, no error.
+if grep -Ei 'deprecat|error|warning' "$work"/add.log "$work"/build.log "$work"/install.log "$work"/remove.log >&2; then
+	log "dkms printed the warnings above"
+	bad=1
+fi
+
 if [ -s "$work/loads.log" ]; then
 	log "something tried to load or unload a module:"
 	cat "$work/loads.log" >&2
 	bad=1
 fi
 [ "$bad" -eq 0 ] || die "dkms-check failed (logs in $work)"
-echo "dkms-check: mapdrv $version added, built, installed for $krel and removed with $(dkms --version); nothing loaded"
+echo "dkms-check: mapdrv $version added, built, installed for $krel and removed with $(dkms --version) (${PRETTY_NAME:-?}); nothing loaded"

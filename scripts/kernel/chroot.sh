@@ -27,17 +27,16 @@ if [ ! -x "$dir/usr/bin/apt-get" ]; then
 	mv "$dir.tmp" "$dir"
 fi
 
-in_chroot() { chroot "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 missing=()
 for pkg in "$@"; do
-	in_chroot dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+	in_chroot "$dir" dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ -z "$(find "$dir/var/lib/apt/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ]; then
-		in_chroot apt-get -q update >/dev/null || die "apt-get update in the $suite chroot failed"
+		in_chroot "$dir" apt-get -q update >/dev/null || die "apt-get update in the $suite chroot failed"
 	fi
 	log "installing in the $suite chroot: ${missing[*]}"
-	in_chroot apt-get -q install -y --no-install-recommends "${missing[@]}" \
+	in_chroot "$dir" apt-get -q install -y --no-install-recommends "${missing[@]}" \
 		>"$dir.install.log" 2>&1 ||
 		{ tail -n 20 "$dir.install.log" >&2; die "cannot install ${missing[*]} in the $suite chroot"; }
 fi

@@ -163,3 +163,45 @@ summary_counts() {
 	echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' |
 		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
 }
+
+# chroot_mount DIR / chroot_umount DIR: /proc, /sys and /dev for package
+# scripts in a chroot (update-initramfs, dkms); chroot_umount is safe to call
+# twice and when nothing is mounted.
+chroot_mount() {
+	local d=$1
+	mountpoint -q "$d/proc" || mount -t proc proc "$d/proc"
+	mountpoint -q "$d/sys" || mount -t sysfs sysfs "$d/sys"
+	mountpoint -q "$d/dev" || mount --bind /dev "$d/dev"
+	mountpoint -q "$d/dev/pts" || mount --bind /dev/pts "$d/dev/pts"
+}
+chroot_umount() {
+	local d=$1 m
+	for m in dev/pts dev sys proc; do
+		if mountpoint -q "$d/$m" 2>/dev/null; then umount "$d/$m" 2>/dev/null || umount -l "$d/$m"; fi
+	done
+}
+
+# in_chroot DIR CMD...: CMD in the chroot DIR with a clean environment.
+in_chroot() {
+	local d=$1
+	shift
+	chroot "$d" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# find_splat FILE...: 0 (and the splat, with context, on stderr) if a guest
+# console or output log in FILE holds a kernel splat or a bad taint report
+# (MAPDRV-VM-TAINT); 1 if they are clean. Kernel reports start a message:
+# "[ t] WARNING: CPU: ...", "BUG: KASAN: ...", lockdep's "WARNING: possible
+# circular locking ...". Informational lines that merely contain the word
+# (RETBleed: WARNING: ...) do not count. The VM runners' exit status for a
+# splat is 120.
+find_splat() {
+	local at='(^|\] )' re
+	re="${at}(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|"
+	re+="INFO: task .* blocked|watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP)|"
+	re+="KASAN|kmemleak: [0-9]+ new suspected|Bad page|Call Trace:|MAPDRV-VM-TAINT"
+	grep -Eqs "$re" "$@" || return 1
+	grep -Ehs -B2 -A20 "$re" "$@" | head -n 60 >&2
+	return 0
+}

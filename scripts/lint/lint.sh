@@ -18,7 +18,8 @@
 #     size, field offset and ioctl number
 #   - modinfo: the module's description, author, license, version and a
 #     default for every parameter; each parameter documented in mapdrv(4)
-#     and the modprobe.d example; the versions agree
+#     and the modprobe.d example; the versions agree (VERSION, the module,
+#     dkms.conf, debian/changelog)
 #   - cli: each tool's --help and --version; its man page and completion
 #   - man: groff -ww on every man page
 #   - waivers: every inline suppression is listed in scripts/lint/waivers.txt, and
@@ -247,6 +248,12 @@ check_modinfo() {
 		{ echo "modinfo: version $(modinfo -F version "$ko") is not $version (VERSION)"; bad=1; }
 	grep -qx "PACKAGE_VERSION=\"$version\"" dkms.conf ||
 		{ echo "dkms.conf: PACKAGE_VERSION is not $version (VERSION)"; bad=1; }
+	# debian/changelog: the upstream part of its latest version (no epoch,
+	# no Debian revision) is VERSION.
+	f=$(sed -n '1s/^mapdrv (\([^)]*\)).*/\1/p' debian/changelog)
+	f=${f#*:}
+	[ "${f%-*}" = "$version" ] ||
+		{ echo "debian/changelog: version ${f:-?} is not $version (VERSION)"; bad=1; }
 	params=$(modinfo -F parm "$ko")
 	[ -n "$params" ] || { echo "modinfo: no parameters"; bad=1; }
 	while IFS= read -r p; do

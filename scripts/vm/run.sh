@@ -202,16 +202,8 @@ if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 	tail -n 20 "$console" >&2
 	exit 124
 fi
-# Kernel reports start a message: "[ t] WARNING: CPU: ...", "BUG: KASAN: ...",
-# lockdep's "WARNING: possible circular locking ...". Informational lines
-# that merely contain the word (RETBleed: WARNING: ...) do not count.
-at='(^|\] )'
-splat_re="${at}(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|"
-splat_re+="INFO: task .* blocked|watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP)|"
-splat_re+="KASAN|kmemleak: [0-9]+ new suspected|Bad page|Call Trace:|MAPDRV-VM-TAINT"
-if grep -Eq "$splat_re" "$console" "$output"; then
-	log "FAIL: kernel splat in the guest console ($console):"
-	grep -Eh -B2 -A20 "$splat_re" "$console" "$output" | head -n 60 >&2
+if find_splat "$console" "$output"; then
+	log "FAIL: kernel splat in the guest console ($console)"
 	exit 120
 fi
 # With the debug-exit device QEMU's status must agree with the guest's line;

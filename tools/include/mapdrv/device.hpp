@@ -71,7 +71,8 @@ public:
 				return path_ + ": " + msg + " (is the mapdrv module loaded?)";
 			if (err == EACCES || err == EPERM)
 				return path_ + ": " + msg +
-				       " (check the device node's permissions, or run as root)";
+				       " (the udev rule gives it to the group mapdrv: "
+				       "usermod -aG mapdrv USER, then log in again; or run as root)";
 		} else if (err == ENOTTY) {
 			return path_ + ": not a mapdrv device (" + ioctl_name(op_) + ": " + msg + ")";
 		}

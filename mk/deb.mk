@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deb: the Debian packages (debian/), built with dpkg-buildpackage -b
+# -us -uc in a copy of the tree, collected in build/deb/ with lintian's
+# report (build/deb/lintian.log; any error fails). It installs nothing: a
+# missing Build-Depends fails with dpkg-checkbuilddeps's list
+# (scripts/deps.sh deb installs them, and lintian).
+#   mapdrv-dkms   the module's source under /usr/src/mapdrv-$(VERSION) for DKMS
+#   mapdrv-tools  the tools, man pages, completions, udev rule, sysusers.d
+#                 entry and the examples
+#   mapdrv-dev    <linux/mapdrv.h> and mapdrv.pc
+# make check-install tests them in a booted Debian 12 (QEMU).
+
+.PHONY: deb check-install
+
+deb:
+	MAPDRV_VERSION='$(VERSION)' scripts/deb.sh
+
+check-install:
+	scripts/check/check-install.sh
+
+.PHONY: clean-deb
+clean: clean-deb
+clean-deb:
+	rm -rf $(BUILD)/deb

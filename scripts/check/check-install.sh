@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-install.sh: make check-install. The Debian packages (make deb)
+# installed with apt into a booted Debian 12 system, and checked there:
+#   1. the root filesystem: debootstrap plus systemd, udev, kmod, dkms, the
+#      cloud kernel and its headers, gcc, pkg-config, man-db, bpftrace and
+#      linux-perf (scripts/vm/debian-rootfs.sh, cached under
+#      ~/.cache/mapdrv/rootfs);
+#   2. a copy of it gets the test: two users (one in group mapdrv), the
+#      guest script (scripts/vm/guest/check-install.sh) and its systemd
+#      unit, docs/examples/maptest.c, the kselftest suite as make run_tests
+#      builds it (make kselftest: build/kselftest), and the list
+#      of every file; then `apt-get install ./mapdrv-*.deb` in a chroot: DKMS
+#      builds the module for the image's kernel (not the host's);
+#      modules-load.d is enabled for the test (the package's example);
+#   3. a disk image of it (mkfs.ext4 -d: no loop device), booted under QEMU
+#      with systemd as init, the kernel and initrd from its /boot. The guest
+#      script reports TAP on ttyS1: see its header for the checks; the
+#      first boot ends with apt purge, the second checks that the system
+#      still boots and that nothing of mapdrv is left.
+# Prints the guest's TAP and "N passed, N failed"; exit 0 if all passed,
+# else 1, or as scripts/vm/run.sh: 120 kernel splat, 121 the guest died
+# without a status, 122 setup failure, 124 hang. Needs root. Logs and the
+# consoles in build/check-install/.
+set -euo pipefail
+case "${1:-}" in -h | --help)
+	# The comment at the top of this file.
+	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0
+	;;
+esac
+. "$(dirname "$0")/../lib/common.sh"
+[ "$(id -u)" -eq 0 ] || die "check-install needs root (debootstrap, chroot, mkfs.ext4 -d with owners)"
+
+out=$MAPDRV_BUILD/check-install
+timeout_s=${MAPDRV_CHECK_INSTALL_TIMEOUT:-1500}
+fail_setup() { log "error: $*"; exit 122; }
+start=$(date +%s)
+elapsed() { echo "$(($(date +%s) - start)) s"; }
+
+"$MAPDRV_TOP/scripts/deps.sh" base deb matrix
+make -s --no-print-directory -C "$MAPDRV_TOP" deb >/dev/null || fail_setup "make deb failed"
+make -s --no-print-directory -C "$MAPDRV_TOP" kselftest >/dev/null || fail_setup "the kselftest build failed"
+debs=()
+for f in "$MAPDRV_BUILD"/deb/mapdrv-*.deb; do
+	case "$f" in *-dbgsym_*) ;; *) debs+=("$f") ;; esac
+done
+[ ${#debs[@]} -eq 3 ] || fail_setup "want 3 packages in build/deb, found ${#debs[@]}"
+log "packages built ($(elapsed))"
+
+base=$("$MAPDRV_TOP/scripts/vm/debian-rootfs.sh") || fail_setup "no root filesystem"
+log "root filesystem: $base ($(elapsed))"
+
+# 2. The test's copy.
+rm -rf "$out"
+mkdir -p "$out"
+root=$out/root
+trap 'chroot_umount "$root"; rm -rf "$root"' EXIT
+cp -a "$base" "$root"
+rm -f "$root/.complete"
+state=$root/var/lib/mapdrv-check
+mkdir -p "$state"
+echo 1 >"$state/phase"
+install -m 0755 "$MAPDRV_TOP/scripts/vm/guest/check-install.sh" "$root/usr/local/sbin/mapdrv-check-install"
+install -m 0755 "$MAPDRV_TOP/scripts/vm/guest/file-list.sh" "$state/file-list.sh"
+install -m 0644 "$MAPDRV_TOP/docs/examples/maptest.c" "$state/maptest.c"
+install -m 0644 "$MAPDRV_TOP/scripts/vm/guest/mapdrv-check-install.service" "$root/etc/systemd/system/"
+mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+ln -sf ../mapdrv-check-install.service "$root/etc/systemd/system/multi-user.target.wants/"
+cp -a "$MAPDRV_BUILD/kselftest" "$state/kselftest"
+# No login needed, no network to wait for.
+in_chroot "$root" systemctl mask -q systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+in_chroot "$root" useradd -m -s /bin/bash mapdrv-member
+in_chroot "$root" useradd -m -s /bin/bash mapdrv-outsider
+"$MAPDRV_TOP/scripts/vm/guest/file-list.sh" "$root" >"$state/before.list"
+
+mkdir -p "$root/tmp/debs"
+cp "${debs[@]}" "$root/tmp/debs/"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+chroot_mount "$root"
+log "apt-get install ${debs[*]##*/} in the image"
+in_image=()
+for f in "${debs[@]}"; do in_image+=("/tmp/debs/${f##*/}"); done
+if ! in_chroot "$root" apt-get install -y -q --no-install-recommends "${in_image[@]}" \
+	>"$out/apt-install.log" 2>&1; then
+	cat "$out/apt-install.log" >&2
+	fail_setup "apt-get install of the packages failed"
+fi
+krel=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -name '*-cloud-amd64' -printf '%f\n' | head -n 1)
+in_chroot "$root" dkms status >"$out/dkms-status.txt"
+grep -q "mapdrv/.*, $krel, .*: installed" "$out/dkms-status.txt" ||
+	{ cat "$out/apt-install.log" "$out/dkms-status.txt" >&2; fail_setup "dkms did not install mapdrv for $krel"; }
+log "installed; $(cat "$out/dkms-status.txt") ($(elapsed))"
+in_chroot "$root" usermod -aG mapdrv mapdrv-member
+# Enabled for the test: the package's modules-load.d example.
+cp "$root/usr/share/doc/mapdrv-tools/examples/modules-load.d/mapdrv.conf" "$root/etc/modules-load.d/"
+chroot_umount "$root"
+rm -rf "$root/tmp/debs" "$root/usr/sbin/policy-rc.d"
+
+# 3. The disk image, and the kernel and initrd to boot it with.
+cp "$root/boot/vmlinuz-$krel" "$out/vmlinuz"
+cp "$root/boot/initrd.img-$krel" "$out/initrd.img"
+size_mb=$(($(du -sm "$root" | cut -f1) + 1024))
+mkfs.ext4 -q -F -L mapdrv-root -d "$root" "$out/disk.img" "${size_mb}M" ||
+	fail_setup "mkfs.ext4 -d failed"
+rm -rf "$root"
+log "disk image: $out/disk.img (${size_mb} MiB; $(elapsed))"
+
+qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh")
+accel=$(MAPDRV_QEMU=$qemu "$MAPDRV_TOP/scripts/vm/accel.sh" "$out/vmlinuz")
+cpu=${MAPDRV_CPU:-max}
+[ "$accel" = kvm ] && cpu=host
+
+# boot N: one boot of the image; its status as run.sh's.
+boot() {
+	local n=$1 console=$out/console-$1.log report=$out/report-$1.log rc status
+	log "boot $n: $krel ($accel, systemd, the image's root on virtio-blk)"
+	set +e
+	# shellcheck disable=SC2086 # QEMU may be a command with options
+	timeout --foreground -k 10 "$timeout_s" $qemu \
+		-accel "$accel" -cpu "$cpu" -smp 2 -m 2048 \
+		-nodefaults -display none -no-reboot \
+		-kernel "$out/vmlinuz" -initrd "$out/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 oops=panic panic_on_warn=1 net.ifnames=0" \
+		-drive "file=$out/disk.img,if=virtio,format=raw" \
+		-serial "file:$console" -serial "file:$report" \
+		</dev/null >"$out/qemu-$n.log" 2>&1
+	rc=$?
+	set -e
+	sed -i 's/\r$//' "$console" "$report" 2>/dev/null || true
+	grep -v '^MAPDRV-VM-' "$report" || true
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		log "FAIL: boot $n hung: no power-off within ${timeout_s}s (console: $console)"
+		tail -n 20 "$console" >&2
+		return 124
+	fi
+	if find_splat "$console" "$report"; then
+		log "FAIL: kernel splat in boot $n ($console)"
+		return 120
+	fi
+	status=$(sed -n 's/^MAPDRV-VM-EXIT \([0-9]*\)$/\1/p' "$report" | tail -n 1)
+	if [ -z "$status" ] || [ "$rc" -ne 0 ]; then
+		log "FAIL: boot $n ended without a status (QEMU exit $rc; console: $console)"
+		tail -n 20 "$console" >&2
+		return 121
+	fi
+	log "boot $n: $status failure(s) ($(elapsed))"
+	[ "$status" -eq 0 ]
+}
+
+rc=0
+boot 1 || rc=$?
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]; then
+	boot 2 || { r=$?; [ "$rc" -eq 0 ] && rc=$r; }
+fi
+cat "$out"/report-*.log >"$out/report.tap" 2>/dev/null || true
+passed=$(grep -c '^ok ' "$out/report.tap" || true)
+failed=$(grep -c '^not ok ' "$out/report.tap" || true)
+[ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+[ "$passed" -gt 0 ] || { failed=$((failed + 1)); [ "$rc" -eq 0 ] && rc=1; }
+echo "check-install: $krel, two boots in $(elapsed); consoles and report in $out"
+echo "$passed passed, $failed failed"
+exit "$rc"
