@@ -88,7 +88,7 @@ for rec in "${recs[@]}"; do
 			"$MAPDRV_TOP/scripts/check/check.sh" "$kernel" >"$dir/check.log" 2>&1
 		rc=$?
 		set -e
-		failing=$(sed -n 's/^not ok [0-9]* \(.*\)$/\1/p' "$dir/check.log" | head -n 3 | paste -sd ';' -)
+		failing=$(awk '/^not ok [0-9]+ / { sub(/^not ok [0-9]+ /, ""); printf "%s%s", (n ? ";" : ""), $0; if (++n == 3) exit }' "$dir/check.log")
 		if [ "$rc" -ne 0 ]; then
 			result=killed detail=${failing:-$(grep -m1 -E 'FAIL|error' "$dir/check.log" || echo "exit $rc")}
 		elif [ -n "$eq" ]; then
