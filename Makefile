@@ -36,6 +36,9 @@ tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp scripts/vm/guest/$(1).cpp
 TEST_SRCS := $(wildcard tests/*_test.c)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
+# Linked into every test binary, as selftests/mm/vm_util.c is. Objects stay
+# out of build/tests, which is copied into the guest as it is.
+TEST_UTIL := $(BUILD)/test-obj/mapdrv_test_util.o
 
 # What kbuild needs to build mapdrv.ko; `make module-src DEST=dir` copies it
 # (the VM builds, the sparse lint, DKMS and make install all take it from
@@ -80,9 +83,13 @@ $(BUILD)/tests/%: docs/examples/%.c include/uapi/linux/mapdrv.h
 $(HARNESS):
 	scripts/kernel/fetch-harness.sh
 
-$(BUILD)/tests/%: tests/%.c $(TEST_HEADERS) | $(HARNESS)
+$(TEST_UTIL): tests/mapdrv_test_util.c $(TEST_HEADERS)
 	@mkdir -p $(@D)
-	$(TEST_CC) $(TEST_CFLAGS) -o $@ $<
+	$(TEST_CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(TEST_HEADERS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(TEST_CFLAGS) -o $@ $< $(TEST_UTIL)
 
 deps:
 	scripts/deps.sh
@@ -102,7 +109,8 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
 		rm -rf *.o *.ko *.mod *.mod.c .*.cmd src/*.o src/.*.cmd \
 			modules.order Module.symvers .tmp_versions
-	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check
+	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/test-obj $(BUILD)/mod $(BUILD)/vm \
+		$(BUILD)/check
 
 # Further targets, one concern a file (install, lint, bench, debug kernel).
 include $(wildcard mk/*.mk)

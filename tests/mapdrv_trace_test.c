@@ -65,32 +65,20 @@ static int trace_count(const char *what)
 }
 
 FIXTURE(trace) {
-	int fd;
-	size_t page;
-	size_t npages;
-	uint64_t size;
+	struct mapdrv_test_dev dev;	/* O_RDONLY, FAULT mode */
 };
 
 FIXTURE_SETUP(trace)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDONLY);
-	ASSERT_LE(0, self->fd);
-	info = mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_FAULT, 0);
-	self->size = info.size;
-	self->npages = info.size / self->page;
-	if (self->npages < TOUCHED)
-		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", TOUCHED);
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDONLY,
+			      MAPDRV_MODE_FAULT, 0, TOUCHED);
 }
 
 FIXTURE_TEARDOWN(trace)
 {
 	write_file(DYNDBG_CONTROL, "module mapdrv -p");
 	write_file(TRACEFS "/events/mapdrv/enable", "0");
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 /* Map the buffer, touch TOUCHED pages, unmap; dmesg lines it caused. */
@@ -102,11 +90,11 @@ static int touch_and_count_kmsg(struct __test_metadata *_metadata,
 	int i, n;
 
 	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %s", strerror(-kmsg));
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
+			    PROT_READ, MAP_SHARED);
 	for (i = 0; i < TOUCHED; i++)
-		mapdrv_touch(p + i * self->page);
-	munmap(p, self->size);
+		mapdrv_touch(p + i * self->dev.page);
+	munmap(p, self->dev.size);
 	n = mapdrv_kmsg_count(kmsg, "mapdrv", "fault:", NULL, 0);
 	close(kmsg);
 	return n;
@@ -141,12 +129,12 @@ static void touch_with_events(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
 	ASSERT_EQ(0, write_file(TRACEFS "/events/mapdrv/enable", "1"));
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
+			    PROT_READ, MAP_SHARED);
 	for (i = 0; i < TOUCHED; i++)
-		mapdrv_touch(p + i * self->page);
+		mapdrv_touch(p + i * self->dev.page);
 	mapdrv_touch(p);	/* mapped already: no event */
-	munmap(p, self->size);
+	munmap(p, self->dev.size);
 	ASSERT_EQ(0, write_file(TRACEFS "/events/mapdrv/enable", "0"));
 }
 
@@ -166,7 +154,7 @@ TEST_F(trace, events_record_one_fault_per_window_in_around_mode)
 {
 	if (access(TRACEFS "/events/mapdrv", F_OK))
 		SKIP(return, "no %s/events/mapdrv", TRACEFS);
-	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 4);
+	mapdrv_must_set_mode(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 4);
 	touch_with_events(_metadata, self);
 	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
 	EXPECT_EQ((TOUCHED + 3) / 4, trace_count("mapdrv_fault:"));
@@ -178,7 +166,7 @@ TEST_F(trace, events_record_no_fault_in_eager_mode)
 {
 	if (access(TRACEFS "/events/mapdrv", F_OK))
 		SKIP(return, "no %s/events/mapdrv", TRACEFS);
-	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_EAGER, 0);
+	mapdrv_must_set_mode(_metadata, self->dev.fd, MAPDRV_MODE_EAGER, 0);
 	touch_with_events(_metadata, self);
 	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
 	EXPECT_EQ(0, trace_count("mapdrv_fault:"));
