@@ -16,6 +16,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 #define READ_CHUNK	(64 * 1024)
 
 FIXTURE(fops) {

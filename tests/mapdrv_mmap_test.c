@@ -21,6 +21,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 /* A word that is never the pattern at @off. */
 static uint64_t not_pattern(uint64_t seed, uint64_t off)
 {

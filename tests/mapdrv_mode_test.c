@@ -15,6 +15,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 /* Pages of the mappings whose faults are counted. */
 #define SOME_PAGES	64
 

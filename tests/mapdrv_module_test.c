@@ -4,14 +4,29 @@
  * mode), its parameters, the refusal of bad sizes, modes and windows, and
  * leaks over load/unload cycles.
  *
- * The module comes from $MAPDRV_KO (finit_module); without it every test
- * skips. The tests run one after another, each in a process of its own,
- * and every test ends with the module loaded with default parameters and
- * its buffer stamped with the seed it had when the test started.
+ * The module comes from $MAPDRV_KO (finit_module); without it the binary
+ * exits at once with status 4 (KSFT_SKIP). The tests run one after
+ * another, each in a process of its own, and every test ends with the
+ * module loaded with default parameters and its buffer stamped with the
+ * seed it had when the test started.
  */
 #include "kselftest_harness.h"
 
 #include "mapdrv_test_util.h"
+
+/*
+ * Without a module to load no case can run: say so once, the kselftest way
+ * (as MAPDRV_TEST_NEEDS_DEVICE() does for the other binaries).
+ */
+static void __attribute__((constructor)) needs_a_module(void)
+{
+	const char *ko = getenv(MAPDRV_KO_ENV);
+
+	if (ko && *ko)
+		return;
+	ksft_print_header();
+	ksft_exit_skip("$%s is not set: no module to load\n", MAPDRV_KO_ENV);
+}
 
 /* Load/unload cycles of the leak test, after one warm-up cycle. */
 #define LEAK_CYCLES		20

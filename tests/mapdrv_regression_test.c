@@ -12,6 +12,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 FIXTURE(regression) {
 	struct mapdrv_test_dev dev;	/* O_RDWR; the teardown restamps */
 };

@@ -179,6 +179,23 @@ size_t mapdrv_model_diff(const struct mapdrv_model *m,
 	     fmt, ##__VA_ARGS__)
 
 /*
+ * Without /dev/mapdrv no case of a test binary can run: it says so once, the
+ * kselftest way ("1..0 # SKIP ..." and exit status 4, KSFT_SKIP), before the
+ * harness starts. Every binary whose cases need the device has this line
+ * after its includes; the module test, which loads the module itself, not.
+ */
+#define MAPDRV_TEST_NEEDS_DEVICE()					\
+	static void __attribute__((constructor))			\
+	mapdrv_test_needs_device(void)					\
+	{								\
+		if (mapdrv_dev_present())				\
+			return;						\
+		ksft_print_header();					\
+		ksft_exit_skip("%s does not exist: is mapdrv.ko loaded?\n", \
+			       MAPDRV_DEV_PATH);			\
+	}
+
+/*
  * The device as a fixture sees it: member "struct mapdrv_test_dev dev;" of
  * the FIXTURE(), filled by mapdrv_test_dev_setup().
  */

@@ -16,6 +16,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 #define DYNDBG_CONTROL	"/sys/kernel/debug/dynamic_debug/control"
 #define TRACEFS		"/sys/kernel/tracing"
 #define TOUCHED		5
