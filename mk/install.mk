@@ -8,7 +8,7 @@
 #                   $(DESTDIR)/lib/modules/<release>/$(INSTALL_MOD_DIR), then
 #                   depmod -a <release> (not under a DESTDIR: its index would
 #                   hold mapdrv alone; run depmod where the files land)
-#   install-tools   the tools (tools/*.cpp) in $(BINDIR), their man pages
+#   install-tools   the tools (TOOL_NAMES in the Makefile) in $(BINDIR), their man pages
 #                   (help2man, from --help) in man1, their bash completions
 #   install-data    mapdrv(4), the udev rule (/dev/mapdrv 0660 for group
 #                   mapdrv), the commented modprobe.d example; with an empty

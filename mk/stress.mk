@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mapdrv-stress: random operations from several processes and threads against
-# an oracle (tools/mapdrv-stress.cpp). `make tools` builds it; `make stress`
+# an oracle (tools/mapdrv-stress/). `make tools` builds it; `make stress`
 # runs it in a QEMU guest with the module loaded, ending with an unload:
 #   make stress KERNEL=6.12
 #   make stress STRESS_ARGS='--seconds 300 --procs 2 --threads 2 --seed 0x1234'

@@ -31,6 +31,7 @@
 
 #include <mapdrv/cli.hpp>
 #include <mapdrv/device.hpp>
+#include <mapdrv/json.hpp>
 #include <mapdrv/mapping.hpp>
 #include <mapdrv/text.hpp>
 
@@ -43,7 +44,6 @@ using mapdrv::cli::usage_error;
 using mapdrv::fmt;
 using mapdrv::hex;
 using mapdrv::hex16;
-using mapdrv::json_string;
 using mapdrv::cli::parse_size_option;
 using mapdrv::cli::install_sigbus_handler;
 
@@ -115,35 +115,16 @@ action parse_args(int argc, char **argv, options &opt)
 		{ nullptr,   0,                 nullptr, 0 },
 	};
 
-	opterr = 0;	/* we print our own one-line messages */
-	action act = action::run;
-	int c;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts, nullptr)) != -1) {
-		switch (c) {
-		case 'd':
-			opt.device = optarg;
-			break;
-		case 'o':
-			opt.offset = parse_size_option("--offset", optarg);
-			break;
-		case 'l':
-			opt.length = parse_size_option("--length", optarg);
-			break;
-		case 'j':
-			opt.json = true;
-			break;
-		case 'h':
-			act = action::help;
-			break;
-		case 'V':
-			if (act != action::help)
-				act = action::version;
-			break;
-		default:
-			mapdrv::cli::getopt_error(c, argv, short_opts);
-		}
-	}
-	mapdrv::cli::no_operands(argc, argv);
+	const action act = mapdrv::cli::parse_options(
+		argc, argv, short_opts, long_opts, [&opt](int c, const char *arg) {
+			switch (c) {
+			case 'd': opt.device = arg; return true;
+			case 'o': opt.offset = parse_size_option("--offset", arg); return true;
+			case 'l': opt.length = parse_size_option("--length", arg); return true;
+			case 'j': opt.json = true; return true;
+			default: return false;
+			}
+		});
 	if (opt.device.empty())
 		throw usage_error("--device: empty path");
 	return act;
@@ -231,32 +212,38 @@ void print_text(const report &r)
 
 void print_json(const report &r)
 {
-	std::string out = "{";
-	out += "\"device\":" + json_string(r.device);
-	out += fmt(",\"abi_version\":%u", static_cast<unsigned>(r.info.abi_version));
-	out += fmt(",\"size\":%" PRIu64, static_cast<std::uint64_t>(r.info.size));
-	out += fmt(",\"page_size\":%u", static_cast<unsigned>(r.info.page_size));
-	out += ",\"seed\":\"" + hex16(r.info.seed) + "\"";
-	out += fmt(",\"offset\":%" PRIu64, r.offset);
-	out += fmt(",\"length\":%" PRIu64, r.length);
-	out += fmt(",\"pages\":%" PRIu64, r.pages);
-	out += fmt(",\"words\":%" PRIu64, r.result.words);
-	out += fmt(",\"minor_faults\":%" PRIu64, r.minor_faults);
-	out += fmt(",\"driver_faults_before\":%" PRIu64, r.driver_faults_before);
-	out += fmt(",\"driver_faults_after\":%" PRIu64, r.driver_faults_after);
-	out += fmt(",\"seconds\":%.9f", r.seconds);
+	mapdrv::json_writer j;
+	j.begin_object();
+	j.key("device").str(r.device);
+	j.key("abi_version").integer(r.info.abi_version);
+	j.key("size").integer(r.info.size);
+	j.key("page_size").integer(r.info.page_size);
+	j.key("seed").str(hex16(r.info.seed));
+	j.key("offset").integer(r.offset);
+	j.key("length").integer(r.length);
+	j.key("pages").integer(r.pages);
+	j.key("words").integer(r.result.words);
+	j.key("minor_faults").integer(r.minor_faults);
+	j.key("driver_faults_before").integer(r.driver_faults_before);
+	j.key("driver_faults_after").integer(r.driver_faults_after);
+	j.key("seconds").raw(fmt("%.9f", r.seconds));
+	j.key("bytes_per_second");
 	if (r.seconds > 0)
-		out += fmt(",\"bytes_per_second\":%.0f", static_cast<double>(r.length) / r.seconds);
+		j.raw(fmt("%.0f", static_cast<double>(r.length) / r.seconds));
 	else
-		out += ",\"bytes_per_second\":null";
-	out += r.result.ok() ? ",\"ok\":true" : ",\"ok\":false";
+		j.null();
+	j.key("ok").boolean(r.result.ok());
+	j.key("mismatch");
 	if (const auto &m = r.result.first_mismatch)
-		out += ",\"mismatch\":{\"offset\":\"" + hex(m->offset) + "\",\"expected\":\"" +
-		       hex16(m->expected) + "\",\"found\":\"" + hex16(m->found) + "\"}";
+		j.begin_object()
+			.key("offset").str(hex(m->offset))
+			.key("expected").str(hex16(m->expected))
+			.key("found").str(hex16(m->found))
+			.end_object();
 	else
-		out += ",\"mismatch\":null";
-	out += "}\n";
-	std::fputs(out.c_str(), stdout);
+		j.null();
+	j.end_object();
+	std::printf("%s\n", j.text().c_str());
 }
 
 int run(const options &opt)

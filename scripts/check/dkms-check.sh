@@ -16,13 +16,8 @@
 # log: any call fails the check. Needs root (uses sudo otherwise).
 # MAPDRV_DKMS_HEADERS overrides the headers package (e.g. linux-headers-amd64).
 set -euo pipefail
-case "${1:-}" in -h | --help)
-	# The comment at the top of this file.
-	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
-	exit 0
-	;;
-esac
 . "$(dirname "$0")/../lib/common.sh"
+help_from_header "$0" "${1:-}"
 
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null 2>&1 || die "dkms-check needs root"

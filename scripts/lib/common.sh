@@ -7,6 +7,16 @@ MAPDRV_BUILD=${MAPDRV_BUILD:-$MAPDRV_TOP/build}
 MAPDRV_CACHE=${MAPDRV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mapdrv}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
+# help_from_header SCRIPT [ARG]: if ARG is -h or --help, print SCRIPT's
+# header comment (from its fourth line to `set -e`) and exit 0.
+help_from_header() {
+	case "${2:-}" in -h | --help)
+		sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$1"
+		exit 0
+		;;
+	esac
+}
+
 log() { printf '[mapdrv] %s\n' "$*" >&2; }
 die() { printf '[mapdrv] error: %s\n' "$*" >&2; exit 1; }
 

@@ -26,13 +26,8 @@
 # Findings print as "CHECK: FILE:LINE: ID: message". The waivers, each with
 # its reason, are all in scripts/lint/waivers.txt (see its header).
 set -euo pipefail
-case "${1:-}" in -h | --help)
-	# The comment at the top of this file.
-	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
-	exit 0
-	;;
-esac
 . "$(dirname "$0")/../lib/common.sh"
+help_from_header "$0" "${1:-}"
 cd "$MAPDRV_TOP"
 
 # Run through make, which knows the version and the tools.

@@ -174,6 +174,29 @@ inline void no_operands(int argc, char **argv)
 				  "' (try --help)");
 }
 
+// The getopt loop of every tool: -h/--help and -V/--version (which every
+// @long_opts table must have, as 'h' and 'V'), errors as usage_error, no
+// operands. @on_option(c, optarg) handles the tool's own options and returns
+// false for one it does not know.
+inline action parse_options(int argc, char **argv, const char *short_opts,
+			    const struct option *long_opts,
+			    const std::function<bool(int, const char *)> &on_option)
+{
+	opterr = 0;	/* we print our own one-line messages */
+	action act = action::run;
+	int c;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, nullptr)) != -1) {
+		if (c == 'h')
+			act = action::help;
+		else if (c == 'V')
+			act = act == action::help ? act : action::version;
+		else if (c == ':' || c == '?' || !on_option(c, optarg))
+			getopt_error(c, argv, short_opts);
+	}
+	no_operands(argc, argv);
+	return act;
+}
+
 // Output that could not be written is an error, not a silent success.
 inline void flush_stdout()
 {
