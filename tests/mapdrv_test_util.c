@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <linux/mapdrv.h>
@@ -146,10 +149,17 @@ int mapdrv_set_mode(int fd, uint32_t mode, uint32_t window)
 int mapdrv_sysfs_read(const char *attr, char *buf, size_t len)
 {
 	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", MAPDRV_SYSFS_DIR, attr);
+	return mapdrv_read_file(path, buf, len);
+}
+
+/* The same for the file at @path (procfs, tracefs). */
+int mapdrv_read_file(const char *path, char *buf, size_t len)
+{
 	ssize_t n;
 	int fd, err;
 
-	snprintf(path, sizeof(path), "%s/%s", MAPDRV_SYSFS_DIR, attr);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -647,4 +657,289 @@ size_t mapdrv_model_diff(const struct mapdrv_model *m,
 			*first_wrong = i;
 	}
 	return wrong;
+}
+
+/* The running kernel's place in the matrix (see the header). */
+enum mapdrv_kernel mapdrv_kernel(void)
+{
+	static const unsigned int since[MAPDRV_KERNELS] = {
+		[MAPDRV_K5_10] = 5 << 16 | 10,
+		[MAPDRV_K6_1] = 6 << 16 | 1,
+		[MAPDRV_K6_12] = 6 << 16 | 12,
+		[MAPDRV_K7_2] = 7 << 16 | 2,
+	};
+	unsigned int major = 0, minor = 0, v;
+	struct utsname u;
+	int k;
+
+	if (!uname(&u))
+		sscanf(u.release, "%u.%u", &major, &minor);
+	v = major << 16 | minor;
+	for (k = MAPDRV_KERNELS - 1; k > MAPDRV_K5_10; k--)
+		if (v >= since[k])
+			break;
+	return (enum mapdrv_kernel)k;
+}
+
+const char *mapdrv_kernel_name(enum mapdrv_kernel k)
+{
+	static const char *const names[MAPDRV_KERNELS] = {
+		[MAPDRV_K5_10] = "5.10",
+		[MAPDRV_K6_1] = "6.1",
+		[MAPDRV_K6_12] = "6.12",
+		[MAPDRV_K7_2] = "7.2",
+	};
+
+	return k < MAPDRV_KERNELS ? names[k] : "?";
+}
+
+/* A zeroed report page shared with the children forked after this. */
+struct mapdrv_report *mapdrv_report_new(void)
+{
+	struct mapdrv_report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return r == MAP_FAILED ? NULL : r;
+}
+
+void mapdrv_report_free(struct mapdrv_report *r)
+{
+	if (r)
+		munmap(r, sizeof(*r));
+}
+
+void mapdrv_doing(struct mapdrv_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->doing, sizeof(r->doing), fmt, ap);
+	va_end(ap);
+}
+
+/* Note why a bounded child failed: 1, its exit status. */
+int mapdrv_failed(struct mapdrv_report *r, const char *file, int line,
+		  const char *fmt, ...)
+{
+	int n = snprintf(r->failed, sizeof(r->failed), "%s:%d: ", file, line);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= sizeof(r->failed))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(r->failed + n, sizeof(r->failed) - n, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+/*
+ * Run @fn(@arg) in a child and wait for it at most @timeout_ms: its exit
+ * status (0-255), 128 + the signal that killed it, -ETIMEDOUT when it was
+ * still running then (it is killed with SIGKILL and reaped), -errno.
+ */
+int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms)
+{
+	const struct timespec tick = { .tv_nsec = 5 * 1000 * 1000 };
+	struct timespec now, end;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(fn(arg));
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000 * 1000;
+	if (end.tv_nsec >= 1000 * 1000 * 1000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	for (;;) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+
+		if (got == pid)
+			break;
+		if (got < 0 && errno != EINTR)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/*
+ * The "@field:" line of /proc/self/smaps for the VMA starting at @addr, in
+ * kB: 0 or -errno (-ENOENT: no such VMA or field).
+ */
+int mapdrv_smaps_kb(const void *addr, const char *field, long long *kb)
+{
+	char line[512], want[32];
+	FILE *f = fopen("/proc/self/smaps", "re");
+	size_t flen = strlen(field);
+	bool in_vma = false;
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want))) {
+			in_vma = true;
+		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
+			break;	/* the last line of the VMA */
+		} else if (in_vma && !strncmp(line, field, flen) &&
+			   line[flen] == ':') {
+			if (sscanf(line + flen + 1, "%lld kB", kb) == 1)
+				ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* The /proc/self/pagemap entry of the page at @addr: 0 or -errno. */
+int mapdrv_pagemap(const void *addr, uint64_t *entry)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	off_t off = (off_t)((uintptr_t)addr / mapdrv_page_size() * 8);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, entry, 8, off);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return n == 8 ? 0 : -EIO;
+}
+
+/* Write @text to the file at @path (sysfs, tracefs, procfs): 0 or -errno. */
+int mapdrv_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/*
+ * Empty the trace buffer and switch on mapdrv's event @event ("mapdrv_fault";
+ * NULL: all of them): 0 or -errno.
+ */
+int mapdrv_trace_start(const char *event)
+{
+	char path[256];
+	int ret;
+
+	ret = mapdrv_write_file(MAPDRV_TRACEFS "/events/mapdrv/enable", "0");
+	if (!ret)
+		ret = mapdrv_write_file(MAPDRV_TRACEFS "/trace", "");
+	if (ret)
+		return ret;
+	if (event)
+		snprintf(path, sizeof(path),
+			 MAPDRV_TRACEFS "/events/mapdrv/%s/enable", event);
+	else
+		snprintf(path, sizeof(path),
+			 MAPDRV_TRACEFS "/events/mapdrv/enable");
+	return mapdrv_write_file(path, "1");
+}
+
+int mapdrv_trace_stop(void)
+{
+	return mapdrv_write_file(MAPDRV_TRACEFS "/events/mapdrv/enable", "0");
+}
+
+/* The number after "@key=" in @text (decimal, or hex after 0x), or false. */
+static bool event_field(const char *text, const char *key, uint64_t *val)
+{
+	char want[32];
+	const char *p;
+
+	snprintf(want, sizeof(want), " %s=", key);
+	p = strstr(text, want);
+	if (!p)
+		return false;
+	*val = strtoull(p + strlen(want), NULL, 0);
+	return true;
+}
+
+/*
+ * Parse one line of the trace file: "  comm-pid  [cpu] flags  time: event:
+ * key=value ...". False if it is not a mapdrv event.
+ */
+static bool parse_event(const char *line, struct mapdrv_event *ev)
+{
+	const char *name = strstr(line, ": mapdrv_"), *colon, *cpu, *dash;
+	uint64_t v;
+
+	if (line[0] == '#' || !name)
+		return false;
+	memset(ev, 0, sizeof(*ev));
+	name += 2;
+	colon = strchr(name, ':');
+	if (!colon || (size_t)(colon - name) >= sizeof(ev->name))
+		return false;
+	memcpy(ev->name, name, colon - name);
+	/* the pid ends the task field, before " [cpu]" */
+	cpu = strstr(line, " [");
+	for (dash = cpu; dash && dash > line && dash[-1] != '-'; dash--)
+		;
+	if (cpu && dash > line)
+		ev->pid = atoi(dash);
+	event_field(colon, "address", &ev->address);
+	event_field(colon, "pgoff", &ev->pgoff);
+	event_field(colon, "pfn", &ev->pfn);
+	event_field(colon, "result", &ev->result);
+	event_field(colon, "start", &ev->start);
+	event_field(colon, "end", &ev->end);
+	event_field(colon, "flags", &ev->flags);
+	ev->live = -1;
+	if (event_field(colon, "live_vmas", &v))
+		ev->live = (int64_t)v;
+	return true;
+}
+
+/*
+ * The mapdrv events in the trace buffer, oldest first, up to @max into
+ * @ev: how many there are (perhaps more than @max), or -errno.
+ */
+int mapdrv_trace_read(struct mapdrv_event *ev, int max)
+{
+	FILE *f = fopen(MAPDRV_TRACEFS "/trace", "re");
+	struct mapdrv_event e;
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!parse_event(line, &e))
+			continue;
+		if (n < max)
+			ev[n] = e;
+		n++;
+	}
+	fclose(f);
+	return n;
 }

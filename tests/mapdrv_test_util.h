@@ -23,6 +23,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,6 +72,7 @@ int mapdrv_set_mode(int fd, uint32_t mode, uint32_t window);
 
 /* sysfs, /proc/meminfo, the module */
 int mapdrv_sysfs_read(const char *attr, char *buf, size_t len);
+int mapdrv_read_file(const char *path, char *buf, size_t len);
 int mapdrv_sysfs_u64(const char *attr, bool hex, uint64_t *val);
 int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window);
 int mapdrv_vmalloc_used_kb(long long *kb);
@@ -104,6 +106,80 @@ int mapdrv_kmsg_count(int fd, const char *a, const char *b, char *match,
 int mapdrv_pipe_put(int fd);
 int mapdrv_pipe_get(int fd);
 int mapdrv_wait_child(pid_t pid);
+
+/*
+ * The kernels of the matrix, oldest first: the columns of the tables of
+ * expected results where kernels differ. mapdrv_kernel() is the newest of
+ * them not newer than the running kernel (by its uname release), so that a
+ * kernel between two of them is held to the older one's column.
+ */
+enum mapdrv_kernel {
+	MAPDRV_K5_10,
+	MAPDRV_K6_1,
+	MAPDRV_K6_12,
+	MAPDRV_K7_2,
+	MAPDRV_KERNELS
+};
+
+enum mapdrv_kernel mapdrv_kernel(void);
+const char *mapdrv_kernel_name(enum mapdrv_kernel k);
+
+/*
+ * Risky steps run in a child with a deadline (mapdrv_run_bounded()): a hang
+ * is killed and fails the test, never skips it. The child tells what it is
+ * doing and why it failed through a shared page, struct mapdrv_report.
+ */
+struct mapdrv_report {
+	char doing[256];	/* the step the child is in */
+	char failed[1024];	/* why it returned non-zero */
+};
+
+struct mapdrv_report *mapdrv_report_new(void);
+void mapdrv_report_free(struct mapdrv_report *r);
+void mapdrv_doing(struct mapdrv_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int mapdrv_failed(struct mapdrv_report *r, const char *file, int line,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms);
+
+/*
+ * In a bounded child: if @cond is false, note why in @r and return 1 (the
+ * harness's ASSERTs only work in the test process itself).
+ */
+#define MAPDRV_CHILD_CHECK(r, cond, fmt, ...)				\
+	do {								\
+		if (!(cond))						\
+			return mapdrv_failed(r, __FILE__, __LINE__,	\
+					     "%s: " fmt, #cond,		\
+					     ##__VA_ARGS__);		\
+	} while (0)
+
+/* The kernel's own views of a mapping */
+int mapdrv_smaps_kb(const void *addr, const char *field, long long *kb);
+int mapdrv_pagemap(const void *addr, uint64_t *entry);
+
+#define MAPDRV_PM_PFN_MASK	((1ULL << 55) - 1)
+#define MAPDRV_PM_SOFT_DIRTY	(1ULL << 55)
+#define MAPDRV_PM_EXCLUSIVE	(1ULL << 56)
+#define MAPDRV_PM_FILE		(1ULL << 61)
+#define MAPDRV_PM_SWAP		(1ULL << 62)
+#define MAPDRV_PM_PRESENT	(1ULL << 63)
+
+/* tracefs: mapdrv's events as the trace file prints them */
+#define MAPDRV_TRACEFS		"/sys/kernel/tracing"
+
+struct mapdrv_event {
+	char name[32];		/* mapdrv_fault, mapdrv_mmap, ... */
+	int pid;		/* of the task that hit it */
+	uint64_t address, pgoff, pfn, result;	/* mapdrv_fault */
+	uint64_t start, end, flags;		/* VMA events; pgoff too */
+	int64_t live;				/* live_vmas= */
+};
+
+int mapdrv_write_file(const char *path, const char *text);
+int mapdrv_trace_start(const char *event);
+int mapdrv_trace_stop(void);
+int mapdrv_trace_read(struct mapdrv_event *ev, int max);
 
 /*
  * What the driver maps, modelled for one mapping: @npages pages from buffer
@@ -303,6 +379,28 @@ static inline void mapdrv_test_dev_setup(struct __test_metadata *_metadata,
 	dev->window = info.window;
 	if (dev->npages < min_pages)
 		MAPDRV_SETUP_SKIP("needs a buffer of %zu pages", min_pages);
+}
+
+/*
+ * Run @fn(@arg) in a child with a deadline of @timeout_ms: the test fails if
+ * the child is still running then (it is killed), dies or returns non-zero.
+ * @what names the step for the log; @r is the report @fn fills.
+ */
+static inline void mapdrv_must_run_bounded(struct __test_metadata *_metadata,
+					   const char *what,
+					   int (*fn)(void *arg), void *arg,
+					   struct mapdrv_report *r,
+					   int timeout_ms)
+{
+	int status = mapdrv_run_bounded(fn, arg, timeout_ms);
+
+	ASSERT_NE(-ETIMEDOUT, status)
+		TH_LOG("%s: still running after %d ms, killed; it was %s",
+		       what, timeout_ms, r->doing);
+	ASSERT_EQ(0, status)
+		TH_LOG("%s: %s (child status %d, while %s)", what,
+		       status == 1 ? r->failed : "the child failed", status,
+		       r->doing);
 }
 
 /* mapdrv_model_init() that must work. */
