@@ -336,8 +336,9 @@ TEST_F(fops, info_reserved_fields_are_zero)
 
 	memset(&info, 0xff, sizeof(info));
 	ASSERT_EQ(0, ioctl(self->dev.fd, MAPDRV_IOC_INFO, &info));
-	for (i = 0; i < ARRAY_SIZE(info.reserved); i++)
+	for (i = 0; i < ARRAY_SIZE(info.reserved); i++) {
 		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%zu]", i);
+	}
 }
 
 TEST_F(fops, info_works_on_a_read_only_fd)

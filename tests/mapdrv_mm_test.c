@@ -1983,9 +1983,10 @@ TEST_F(madv, vma_flags_change_as_documented)
 		EXPECT_TRUE(mapdrv_vma_has_flag(f->flags_before, mn))
 			TH_LOG("\"%s\" came: VmFlags:%s", mn, f->flags_after);
 	}
-	if (flag)
+	if (flag) {
 		EXPECT_TRUE(mapdrv_vma_has_flag(f->flags_after, flag))
 			TH_LOG("no \"%s\": VmFlags:%s", flag, f->flags_after);
+	}
 	munmap(f, sizeof(*f));
 }
 

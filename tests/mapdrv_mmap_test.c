@@ -956,8 +956,9 @@ TEST_F(mmap_threads, every_thread_reads_the_pattern)
 	touch_from_threads(_metadata, self->dev.fd, self->dev.seed,
 			   self->per_thread, variant->disjoint,
 			   variant->opposite, &res);
-	for (i = 0; i < NR_THREADS; i++)
+	for (i = 0; i < NR_THREADS; i++) {
 		EXPECT_EQ(-1, res.bad[i]) TH_LOG("thread %d", i);
+	}
 }
 
 /* In FAULT mode: between the pages and the page touches; EAGER: none. */
