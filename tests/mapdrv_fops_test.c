@@ -11,9 +11,11 @@
  */
 #include "kselftest_harness.h"
 
+#include <dirent.h>
 #include <grp.h>
 #include <stdint.h>
 
+#include "mapdrv_golden.h"
 #include "mapdrv_test_util.h"
 
 MAPDRV_TEST_NEEDS_DEVICE();
@@ -647,6 +649,233 @@ TEST_F(fops, unprivileged_open_is_eacces)
 	EXPECT_EQ(0, status)
 		TH_LOG("child: %s", status > 0 && status <= 5 ?
 		       what[status] : "died");
+}
+
+/*
+ * The golden words (mapdrv_golden.h, computed outside mapdrv): after a
+ * RESTAMP with each of their seeds, the buffer holds their bytes at their
+ * offsets, as raw bytes through a mapping and through pread(). Offsets past
+ * this buffer are for the 1 GiB load of mapdrv_module_test.
+ */
+FIXTURE(golden) {
+	struct mapdrv_test_dev dev;	/* O_RDWR; the teardown restamps */
+};
+
+FIXTURE_VARIANT(golden) {
+	uint64_t seed;
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_0) {
+	.seed = 0,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_1) {
+	.seed = 1,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_0x0123456789abcdef) {
+	.seed = 0x0123456789abcdefULL,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_bit_63_only) {
+	.seed = 0x8000000000000000ULL,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_all_ones) {
+	.seed = 0xffffffffffffffffULL,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_0xfedcba9876543210) {
+	.seed = 0xfedcba9876543210ULL,
+};
+
+FIXTURE_SETUP(golden)
+{
+	int ret;
+
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, 1);
+	ret = mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+			     variant->seed);
+	ASSERT_EQ(0, ret) TH_LOG("RESTAMP: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(golden)
+{
+	EXPECT_EQ(0, mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+				    self->dev.seed));
+	close(self->dev.fd);
+}
+
+TEST_F(golden, mapping_holds_the_golden_bytes)
+{
+	const uint8_t *p = mapdrv_must_map(_metadata, self->dev.fd, 0,
+					   self->dev.size, PROT_READ,
+					   MAP_SHARED);
+	size_t i, checked = 0;
+
+	for (i = 0; i < MAPDRV_GOLDEN_COUNT; i++) {
+		const struct mapdrv_golden *g = &mapdrv_golden[i];
+
+		if (g->seed != variant->seed || g->off + 8 > self->dev.size)
+			continue;
+		checked++;
+		EXPECT_EQ(0, memcmp(p + g->off, g->bytes, 8))
+			TH_LOG("offset %#llx", (unsigned long long)g->off);
+	}
+	/* offset 0 at least: never a vacuous pass */
+	EXPECT_LT(0U, checked);
+	munmap((void *)p, self->dev.size);
+}
+
+TEST_F(golden, pread_returns_the_golden_bytes)
+{
+	uint8_t got[8];
+	size_t i;
+
+	for (i = 0; i < MAPDRV_GOLDEN_COUNT; i++) {
+		const struct mapdrv_golden *g = &mapdrv_golden[i];
+
+		if (g->seed != variant->seed || g->off + 8 > self->dev.size)
+			continue;
+		ASSERT_EQ(8, pread(self->dev.fd, got, 8, (off_t)g->off));
+		EXPECT_EQ(0, memcmp(got, g->bytes, 8))
+			TH_LOG("offset %#llx", (unsigned long long)g->off);
+	}
+}
+
+/*
+ * Every sysfs attribute of mapdrv is read-only, for root too: mode 0444, an
+ * open for writing is refused with EACCES by sysfs itself, and where root
+ * made the file writable with chmod, a write fails with EIO (the attribute
+ * has no store method; a module parameter of mode 0444 gets none either)
+ * and changes nothing. One variant per attribute of the device and per
+ * module parameter; a sweep of the device's directory catches new ones.
+ */
+FIXTURE(sysfs_ro) {
+	char before[256];	/* the value before the write attempts */
+};
+
+FIXTURE_VARIANT(sysfs_ro) {
+	const char *path;
+	bool counter;		/* may move meanwhile */
+};
+
+#define SYSFS_RO_CASE(name, dir, file, ...)				\
+	FIXTURE_VARIANT_ADD(sysfs_ro, name) {				\
+		.path = dir "/" file, __VA_ARGS__			\
+	}
+
+#define MAPDRV_PARAMS_DIR	MAPDRV_MODULE_DIR "/parameters"
+
+SYSFS_RO_CASE(size, MAPDRV_SYSFS_DIR, "size");
+SYSFS_RO_CASE(seed, MAPDRV_SYSFS_DIR, "seed");
+SYSFS_RO_CASE(faults, MAPDRV_SYSFS_DIR, "faults", .counter = true);
+SYSFS_RO_CASE(mappings, MAPDRV_SYSFS_DIR, "mappings", .counter = true);
+SYSFS_RO_CASE(mode, MAPDRV_SYSFS_DIR, "mode");
+SYSFS_RO_CASE(window, MAPDRV_SYSFS_DIR, "window");
+SYSFS_RO_CASE(param_size, MAPDRV_PARAMS_DIR, "size");
+SYSFS_RO_CASE(param_seed, MAPDRV_PARAMS_DIR, "seed");
+SYSFS_RO_CASE(param_mode, MAPDRV_PARAMS_DIR, "mode");
+SYSFS_RO_CASE(param_window, MAPDRV_PARAMS_DIR, "window");
+
+FIXTURE_SETUP(sysfs_ro)
+{
+	int ret;
+
+	if (!mapdrv_dev_present())
+		MAPDRV_SETUP_SKIP("%s does not exist", MAPDRV_DEV_PATH);
+	ret = mapdrv_read_file(variant->path, self->before,
+			       sizeof(self->before));
+	ASSERT_LE(0, ret) TH_LOG("%s: %s", variant->path, strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(sysfs_ro)
+{
+	chmod(variant->path, 0444);
+}
+
+/* The value must not have changed (unless it is a counter). */
+static void expect_unchanged(struct __test_metadata *_metadata,
+			     const FIXTURE_VARIANT(sysfs_ro) *variant,
+			     const char *before)
+{
+	char after[256];
+
+	ASSERT_LE(0, mapdrv_read_file(variant->path, after, sizeof(after)));
+	if (!variant->counter)
+		EXPECT_STREQ(before, after);
+}
+
+TEST_F(sysfs_ro, mode_is_0444)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(variant->path, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(0444U, st.st_mode & 07777);
+}
+
+TEST_F(sysfs_ro, open_for_writing_is_eacces_even_for_root)
+{
+	static const int flags[] = { O_WRONLY, O_RDWR, O_WRONLY | O_TRUNC };
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		fd = open(variant->path, flags[i] | O_CLOEXEC);
+		EXPECT_EQ(-1, fd) {
+			TH_LOG("opened for writing (flags %#x)", flags[i]);
+			close(fd);
+		}
+		EXPECT_EQ(EACCES, errno) TH_LOG("%s", strerror(errno));
+	}
+	expect_unchanged(_metadata, variant, self->before);
+}
+
+TEST_F(sysfs_ro, write_after_chmod_by_root_is_eio_and_changes_nothing)
+{
+	int fd;
+
+	ASSERT_EQ(0, chmod(variant->path, 0644))
+		TH_LOG("chmod: %s", strerror(errno));
+	fd = open(variant->path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	EXPECT_EQ(-1, write(fd, "1\n", 2));
+	EXPECT_EQ(EIO, errno) TH_LOG("%s", strerror(errno));
+	close(fd);
+	expect_unchanged(_metadata, variant, self->before);
+}
+
+/* Every regular file of the device's directory but the driver core's. */
+TEST(sysfs_no_attribute_of_the_device_is_writable)
+{
+	struct dirent *de;
+	char path[512];
+	struct stat st;
+	int n = 0;
+	DIR *dir;
+
+	if (!mapdrv_dev_present())
+		SKIP(return, "%s does not exist", MAPDRV_DEV_PATH);
+	dir = opendir(MAPDRV_SYSFS_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		snprintf(path, sizeof(path), "%s/%s", MAPDRV_SYSFS_DIR,
+			 de->d_name);
+		/* uevent is the driver core's, writable on purpose */
+		if (!strcmp(de->d_name, "uevent") || lstat(path, &st) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		n++;
+		EXPECT_EQ(0U, st.st_mode & 0222) TH_LOG("%s is %o", path,
+						       st.st_mode & 07777);
+		EXPECT_EQ(-1, open(path, O_WRONLY | O_CLOEXEC))
+			TH_LOG("%s opened for writing", path);
+	}
+	closedir(dir);
+	/* dev and the six attributes at least */
+	EXPECT_LE(7, n);
 }
 
 /*

@@ -230,9 +230,10 @@ int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window)
 	return 0;
 }
 
-/* VmallocUsed of /proc/meminfo, in KiB: 0 or -errno. */
-int mapdrv_vmalloc_used_kb(long long *kb)
+/* The @field line of /proc/meminfo, in KiB: 0 or -errno. */
+int mapdrv_meminfo_kb(const char *field, long long *kb)
 {
+	size_t flen = strlen(field);
 	char line[256];
 	FILE *f = fopen("/proc/meminfo", "re");
 	int ret = -ENOENT;
@@ -240,13 +241,20 @@ int mapdrv_vmalloc_used_kb(long long *kb)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmallocUsed: %lld kB", kb) == 1) {
+		if (!strncmp(line, field, flen) && line[flen] == ':' &&
+		    sscanf(line + flen + 1, "%lld kB", kb) == 1) {
 			ret = 0;
 			break;
 		}
 	}
 	fclose(f);
 	return ret;
+}
+
+/* VmallocUsed of /proc/meminfo, in KiB: 0 or -errno. */
+int mapdrv_vmalloc_used_kb(long long *kb)
+{
+	return mapdrv_meminfo_kb("VmallocUsed", kb);
 }
 
 /*

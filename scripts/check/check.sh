@@ -16,8 +16,9 @@ mkdir -p "$out"
 make -s -C "$MAPDRV_TOP" tools tests
 
 set +e
+# 2 GiB: the module test loads a buffer of 1 GiB.
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
-	-p "${MAPDRV_PARAMS:-}" \
+	-m "${MAPDRV_CHECK_MEM:-2048}" -p "${MAPDRV_PARAMS:-}" \
 	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'
