@@ -33,7 +33,9 @@ TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv
 # Programs that run only in the test guests (scripts/vm/guest/<name>.cpp)
 # are built by the same rule and never installed.
 tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp scripts/vm/guest/$(1).cpp)
-TEST_SRCS := $(wildcard tests/*_test.c)
+# The compat test is built for 32 bits, below; every other one as is.
+COMPAT_TEST_SRC := tests/mapdrv_compat32_test.c
+TEST_SRCS := $(filter-out $(COMPAT_TEST_SRC),$(wildcard tests/*_test.c))
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
 # Linked into every test binary, as selftests/mm/vm_util.c is. Objects stay
@@ -90,6 +92,28 @@ $(TEST_UTIL): tests/mapdrv_test_util.c $(TEST_HEADERS)
 $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(TEST_HEADERS) | $(HARNESS)
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) -o $@ $< $(TEST_UTIL)
+
+# The ioctls through compat_ptr_ioctl(): the compat test as a 32-bit (-m32)
+# binary, where the tests are built for x86-64 (gcc-12-multilib; <asm/*>
+# from the multiarch directory, which Debian's gcc-multilib would link).
+# -Wno-pointer-to-int-cast: the 6.1 harness prints the pointers an ASSERT
+# compares through a cast to uintmax_t.
+ifneq ($(filter x86_64-%,$(shell $(TEST_CC) -dumpmachine)),)
+COMPAT_TEST := $(BUILD)/tests/mapdrv_compat32_test
+COMPAT_CFLAGS := $(TEST_CFLAGS) -m32 -D_FILE_OFFSET_BITS=64 \
+	-Wno-pointer-to-int-cast -idirafter /usr/include/x86_64-linux-gnu
+TEST_UTIL_32 := $(BUILD)/test-obj/mapdrv_test_util.m32.o
+
+tests: $(COMPAT_TEST)
+
+$(TEST_UTIL_32): tests/mapdrv_test_util.c $(TEST_HEADERS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(COMPAT_CFLAGS) -c -o $@ $<
+
+$(COMPAT_TEST): $(COMPAT_TEST_SRC) $(TEST_UTIL_32) $(TEST_HEADERS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(COMPAT_CFLAGS) -o $@ $< $(TEST_UTIL_32)
+endif
 
 deps:
 	scripts/deps.sh
