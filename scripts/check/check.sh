@@ -4,7 +4,8 @@
 # check.sh [KERNEL]: run the kselftest suite in a QEMU guest booting a Debian
 # kernel (default $KERNEL or 6.1) and print the TAP output, then one line
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
-# passed, and the guest console stayed clean (no splat, panic or hang).
+# passed, the guest console stayed clean (no splat, panic or hang) and the
+# run matches tests/manifest (scripts/check/manifest.sh).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -26,6 +27,8 @@ rc=$?
 set -e
 
 read -r passed failed skipped < <(tap_counts "$out/output.log")
+# The binaries, cases and skips tests/manifest says this kernel must show.
+"$MAPDRV_TOP/scripts/check/manifest.sh" "$kernel" "$out/output.log" || failed=$((failed + 1))
 
 binaries=$(grep -c '^MAPDRV-TEST ' "$out/output.log" || true)
 case "$rc" in
