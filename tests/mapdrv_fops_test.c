@@ -754,6 +754,7 @@ TEST_F(golden, pread_returns_the_golden_bytes)
  */
 FIXTURE(sysfs_ro) {
 	char before[256];	/* the value before the write attempts */
+	mode_t mode;		/* the file's mode, put back by the teardown */
 };
 
 FIXTURE_VARIANT(sysfs_ro) {
@@ -781,6 +782,7 @@ SYSFS_RO_CASE(param_window, MAPDRV_PARAMS_DIR, "window");
 
 FIXTURE_SETUP(sysfs_ro)
 {
+	struct stat st;
 	int ret;
 
 	if (!mapdrv_dev_present())
@@ -788,11 +790,14 @@ FIXTURE_SETUP(sysfs_ro)
 	ret = mapdrv_read_file(variant->path, self->before,
 			       sizeof(self->before));
 	ASSERT_LE(0, ret) TH_LOG("%s: %s", variant->path, strerror(-ret));
+	ASSERT_EQ(0, stat(variant->path, &st));
+	self->mode = st.st_mode & 07777;
 }
 
+/* As found: a teardown that made it 0444 would hide a writable one. */
 FIXTURE_TEARDOWN(sysfs_ro)
 {
-	chmod(variant->path, 0444);
+	chmod(variant->path, self->mode);
 }
 
 /* The value must not have changed (unless it is a counter). */
