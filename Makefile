@@ -47,7 +47,7 @@ TEST_UTIL := $(BUILD)/test-obj/mapdrv_test_util.o
 # here). The object list itself is in Kbuild.
 MODULE_SOURCES := Kbuild VERSION LICENSE $(wildcard src/*.c src/*.h) include/uapi/linux/mapdrv.h
 
-.PHONY: all modules module-src modules_install clean distclean tools tests demo check \
+.PHONY: mutants all modules module-src modules_install clean distclean tools tests demo check \
 	check-all deps
 
 all: tools tests
@@ -128,6 +128,11 @@ check:
 KERNELS ?= 5.10 6.1 6.12 sid
 check-all:
 	scripts/check/check-all.sh $(KERNELS)
+
+# Mutation testing: every mutant of tests/mutants.txt must be killed by the
+# suite (MUTANTS="id ..." for some). An hour or more: not part of CI.
+mutants:
+	scripts/check/mutants.sh $(MUTANTS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \

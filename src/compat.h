@@ -12,15 +12,45 @@
 #include <linux/mm.h>
 
 /*
+ * The mmap hook: ->mmap_prepare or ->mmap, chosen here and only here.
+ *
  * ->mmap_prepare (6.16) replaces the deprecated ->mmap. It describes the
- * mapping before the VMA exists and must keep no state, so a driver that
- * counts its VMAs can only use it once vm_ops->mapped (7.1) tells it the VMA
- * was made: ->open is never called for the first one. So mapdrv uses
- * ->mmap_prepare where ->mapped exists and ->mmap everywhere else.
+ * mapping before the VMA exists and is given no VMA, ever: ->open is not
+ * called for the first VMA, and vm_ops->mapped (7.1) is told the range of
+ * the VMA once it is made, without the VMA itself (on purpose: a driver is
+ * not to look it up). So an eager mapping cannot insert its pages itself.
+ * The core does it for a driver that asks with an mmap action:
+ * mmap_action_map_kernel_pages() (7.x, MMAP_MAP_KERNEL_PAGES) makes it
+ * insert an array of pages with insert_pages() once the VMA exists, before
+ * ->mapped, and unmap the VMA if that fails. (The other actions, remap and
+ * ioremap, map pfns: VM_PFNMAP, no struct page, not what mapdrv's pages
+ * are.) The core inserts them in one go, without the cond_resched() that
+ * mapdrv's own loop does between batches.
+ *
+ * mapdrv uses ->mmap_prepare where the kernel has both ->mapped and that
+ * action, ->mmap everywhere else: without ->mapped the first VMA could not
+ * be counted, without the action eager could not map its pages.
  */
-#ifdef MAPDRV_HAVE_VM_OPS_MAPPED
-#define MAPDRV_USE_MMAP_PREPARE
+#if defined(MAPDRV_HAVE_VM_OPS_MAPPED) && \
+	defined(MAPDRV_HAVE_MMAP_ACTION_MAP_KERNEL_PAGES)
+#define MAPDRV_USE_MMAP_PREPARE		1
+#else
+#define MAPDRV_USE_MMAP_PREPARE		0
 #endif
+
+#if MAPDRV_USE_MMAP_PREPARE
+int mapdrv_mmap_prepare(struct vm_area_desc *desc);
+#define MAPDRV_FOPS_MMAP		.mmap_prepare = mapdrv_mmap_prepare
+/* In each vm_operations_struct of mapdrv_vm.c. */
+#define MAPDRV_VM_OPS_MAPPED		.mapped = mapdrv_vm_mapped,
+#else
+int mapdrv_mmap(struct file *file, struct vm_area_struct *vma);
+#define MAPDRV_FOPS_MMAP		.mmap = mapdrv_mmap
+#define MAPDRV_VM_OPS_MAPPED
+#endif
+
+/* Does an eager mapping need the array of buffer pages (struct mapdrv_dev)? */
+#define MAPDRV_MAP_PAGES_BY_ACTION	MAPDRV_USE_MMAP_PREPARE
 
 /*
  * The legacy flags word, for traces. Still readable in 7.x, where it shares

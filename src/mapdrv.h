@@ -21,12 +21,16 @@
  * @buf: the vmalloc_user() buffer, @size bytes
  * @size: buffer size in bytes, a whole number of pages; fixed while loaded
  * @npages: @size in pages
- * @seed: seed of the current pattern, written under @stamp_lock
+ * @seed: seed of the current pattern, written under @stamp_lock with
+ *	smp_store_release() once the words are; read with smp_load_acquire()
  * @stamp_lock: serialises restamping; never taken in the fault path
  * @faults: faults served (a page handed back), since load
  * @fault_errors: faults that failed (SIGBUS, OOM), since load
  * @mmap_calls: successful mmap() calls, since load
- * @live_vmas: VMAs currently mapping @buf, in every process
+ * @live_vmas: VMAs currently mapping @buf, in every process (and mappings
+ *	being made, see mapdrv_count())
+ * @pages: every page of @buf, for the core to map an eager mapping
+ *	(MAPDRV_MAP_PAGES_BY_ACTION); NULL elsewhere
  * @mode: default MAPDRV_MODE_* of a new open file (module parameter)
  * @window: default window of a new open file (module parameter)
  */
@@ -41,6 +45,7 @@ struct mapdrv_dev {
 	atomic64_t fault_errors;
 	atomic64_t mmap_calls;
 	atomic_t live_vmas;
+	struct page **pages;
 	u32 mode;
 	u32 window;
 };
@@ -51,7 +56,8 @@ struct mapdrv_dev {
  * @lock: serialises MAPDRV_IOC_SET_MODE against mmap() of this file
  * @mode: MAPDRV_MODE_* for the next mmap() of this file
  * @window: pages per fault in MAPDRV_MODE_AROUND, a power of two
- * @live_vmas: VMAs of this file; its mode cannot change while there are any
+ * @live_vmas: VMAs of this file, and its mappings being made; its mode
+ *	cannot change while there are any
  *
  * Every VMA holds its file, so this outlives the file's mappings; their
  * vm_private_data points here.
@@ -74,10 +80,20 @@ static inline struct mapdrv_dev *mapdrv_from_file(const struct file *file)
 	return mapdrv_file(file)->md;
 }
 
-#ifdef MAPDRV_USE_MMAP_PREPARE
-int mapdrv_mmap_prepare(struct vm_area_desc *desc);
-#else
-int mapdrv_mmap(struct file *file, struct vm_area_struct *vma);
-#endif
+/* The open file a VMA of the device maps: its vm_private_data. */
+static inline struct mapdrv_file *
+mapdrv_vma_file(const struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+static inline struct mapdrv_dev *mapdrv_vma_dev(const struct vm_area_struct *vma)
+{
+	return mapdrv_vma_file(vma)->md;
+}
+
+/* mapdrv_vm.c; the mmap hook itself is declared in compat.h. */
+int mapdrv_vm_init(struct mapdrv_dev *md);
+void mapdrv_vm_exit(struct mapdrv_dev *md);
 
 #endif /* MAPDRV_H */

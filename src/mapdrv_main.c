@@ -81,19 +81,36 @@ static bool mapdrv_window_valid(u32 window)
 	return window && window <= MAPDRV_WINDOW_MAX && is_power_of_2(window);
 }
 
-/* Write the pattern for @seed over the whole buffer. */
-static void mapdrv_stamp(struct mapdrv_dev *md, u64 seed)
+/*
+ * Write the pattern for @seed over the whole buffer, then publish @seed.
+ * With @killable, stop between pages on a fatal signal: -EINTR, the pages
+ * before hold the new pattern and the rest the old one, and the seed is
+ * still the old one. 0 or -EINTR.
+ */
+static int mapdrv_stamp(struct mapdrv_dev *md, u64 seed, bool killable)
 {
 	__le64 *word = md->buf;
 	size_t off;
 
 	lockdep_assert_held(&md->stamp_lock);
 	for (off = 0; off < md->size; off += sizeof(*word)) {
-		*word++ = cpu_to_le64(MAPDRV_PATTERN(seed, off));
-		if (!(off & (PAGE_SIZE - 1)))
+		if (!(off & (PAGE_SIZE - 1))) {
+			if (killable && fatal_signal_pending(current))
+				return -EINTR;
 			cond_resched();
+		}
+		*word++ = cpu_to_le64(MAPDRV_PATTERN(seed, off));
 	}
-	WRITE_ONCE(md->seed, seed);
+	/* Pairs with the smp_load_acquire() of the readers of the seed. */
+	smp_store_release(&md->seed, seed);
+	return 0;
+}
+
+/* The seed of the pattern: the words of a stamp are written before it. */
+static u64 mapdrv_seed_of(struct mapdrv_dev *md)
+{
+	/* Pairs with the smp_store_release() in mapdrv_stamp(). */
+	return smp_load_acquire(&md->seed);
 }
 
 static int mapdrv_open(struct inode *inode, struct file *file)
@@ -188,8 +205,9 @@ static long mapdrv_ioctl_info(struct mapdrv_file *mf, void __user *uarg)
 		.abi_version = MAPDRV_ABI_VERSION,
 		.page_size = PAGE_SIZE,
 		.size = md->size,
-		.seed = READ_ONCE(md->seed),
+		.seed = mapdrv_seed_of(md),
 		.faults = atomic64_read(&md->faults),
+		.fault_errors = atomic64_read(&md->fault_errors),
 		.mmap_calls = atomic64_read(&md->mmap_calls),
 		.live_vmas = atomic_read(&md->live_vmas),
 	};
@@ -205,6 +223,7 @@ static long mapdrv_ioctl_info(struct mapdrv_file *mf, void __user *uarg)
 static long mapdrv_ioctl_restamp(struct mapdrv_dev *md, void __user *uarg)
 {
 	struct mapdrv_restamp req;
+	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -212,11 +231,17 @@ static long mapdrv_ioctl_restamp(struct mapdrv_dev *md, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&md->stamp_lock);
-	mapdrv_stamp(md, req.flags & MAPDRV_RESTAMP_SET_SEED ?
-			 req.seed : md->seed);
+	ret = mapdrv_stamp(md, req.flags & MAPDRV_RESTAMP_SET_SEED ?
+			       req.seed : md->seed, true);
 	mutex_unlock(&md->stamp_lock);
+	if (ret) {
+		dev_dbg(md->misc.this_device,
+			"restamp interrupted: seed still 0x%llx\n",
+			mapdrv_seed_of(md));
+		return ret;
+	}
 	dev_dbg(md->misc.this_device, "restamped with seed 0x%llx\n",
-		READ_ONCE(md->seed));
+		mapdrv_seed_of(md));
 	return 0;
 }
 
@@ -275,11 +300,7 @@ static const struct file_operations mapdrv_fops = {
 	.write = mapdrv_write,
 	.unlocked_ioctl = mapdrv_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-#ifdef MAPDRV_USE_MMAP_PREPARE
-	.mmap_prepare = mapdrv_mmap_prepare,
-#else
-	.mmap = mapdrv_mmap,
-#endif
+	MAPDRV_FOPS_MMAP,
 };
 
 static struct mapdrv_dev *mapdrv_from_dev(struct device *dev)
@@ -299,7 +320,7 @@ static DEVICE_ATTR_RO(size);
 static ssize_t seed_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "0x%llx\n", READ_ONCE(mapdrv_from_dev(dev)->seed));
+	return sysfs_emit(buf, "0x%llx\n", mapdrv_seed_of(mapdrv_from_dev(dev)));
 }
 static DEVICE_ATTR_RO(seed);
 
@@ -310,6 +331,14 @@ static ssize_t faults_show(struct device *dev, struct device_attribute *attr,
 			  (long long)atomic64_read(&mapdrv_from_dev(dev)->faults));
 }
 static DEVICE_ATTR_RO(faults);
+
+static ssize_t fault_errors_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&mapdrv_from_dev(dev)->fault_errors));
+}
+static DEVICE_ATTR_RO(fault_errors);
 
 static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -338,6 +367,7 @@ static struct attribute *mapdrv_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_seed.attr,
 	&dev_attr_faults.attr,
+	&dev_attr_fault_errors.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_window.attr,
@@ -381,16 +411,22 @@ static int __init mapdrv_init(void)
 		pr_err("cannot allocate %zu bytes: %d\n", md->size, -ENOMEM);
 		return -ENOMEM;
 	}
+	ret = mapdrv_vm_init(md);
+	if (ret) {
+		pr_err("cannot allocate the page array: %d\n", ret);
+		goto free_buf;
+	}
 
+	/* Not killable: a load must not leave a half-stamped buffer. */
 	mutex_lock(&md->stamp_lock);
-	mapdrv_stamp(md, mapdrv_seed);
+	mapdrv_stamp(md, mapdrv_seed, false);
 	mutex_unlock(&md->stamp_lock);
 
 	/* Last: the device is usable as soon as it is registered. */
 	ret = misc_register(&md->misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", md->misc.name, ret);
-		goto free_buf;
+		goto exit_vm;
 	}
 
 	pr_info("/dev/%s ready: %lu pages (%zu KiB), seed 0x%llx, mode %s\n",
@@ -398,6 +434,8 @@ static int __init mapdrv_init(void)
 		mapdrv_mode_names[md->mode]);
 	return 0;
 
+exit_vm:
+	mapdrv_vm_exit(md);
 free_buf:
 	vfree(md->buf);
 	return ret;
@@ -409,6 +447,7 @@ static void __exit mapdrv_exit(void)
 
 	/* First: no new opens. Nothing is mapped: every VMA pins the module. */
 	misc_deregister(&md->misc);
+	mapdrv_vm_exit(md);
 	vfree(md->buf);
 	pr_info("unloaded: %lld faults served, %lld mmap calls\n",
 		(long long)atomic64_read(&md->faults),

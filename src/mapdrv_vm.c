@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mapdrv's mapping path: mmap() checks and flags, and the faults.
+ * mapdrv's mapping path: the mmap() policy, the life of a VMA, the faults.
  *
  * In MAPDRV_MODE_FAULT, mmap() installs nothing. The first touch of each
  * page faults into mapdrv_vm_fault(), which looks the page up with
  * vmalloc_to_page(), takes a reference and hands it to the core mm, which
  * installs the PTE and drops the reference when the page is unmapped.
- * MAPDRV_MODE_AROUND maps the aligned window of pages around the faulting
- * one with vm_insert_pages() (so the VMA is VM_MIXEDMAP), and
- * MAPDRV_MODE_EAGER inserts every page when the mapping is made.
+ * Every mode hands the faulting page back that way. MAPDRV_MODE_AROUND
+ * also inserts the other pages of the aligned window around it with
+ * vm_insert_pages() (so the VMA is VM_MIXEDMAP), and MAPDRV_MODE_EAGER
+ * maps every page when the mapping is made.
  *
- * The mapping is described through ->mmap_prepare where the kernel can count
- * the VMA it creates, through ->mmap before (see compat.h). No lock is taken
- * in the fault path: the buffer and its size never change while the module
- * is loaded.
+ * The mapping is described through ->mmap_prepare or ->mmap (compat.h
+ * chooses); mapdrv_mmap_begin() decides what it gets for both. No lock is
+ * taken in the fault path: the buffer and its size never change while the
+ * module is loaded, and a VMA's mode and window live in its vm_ops.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "compat.h"
@@ -34,17 +36,69 @@ static struct page *mapdrv_page(struct mapdrv_dev *md, unsigned long pgoff)
 	return vmalloc_to_page(md->buf + (pgoff << PAGE_SHIFT));
 }
 
-/* One more VMA maps the buffer: the initial one of a successful mmap(). */
-static void mapdrv_count_mapping(struct mapdrv_file *mf, unsigned long start,
-				 unsigned long end, unsigned long pgoff,
-				 unsigned long flags)
+/*
+ * The array of every buffer page, for mmap_action_map_kernel_pages(): the
+ * core reads it after ->mmap_prepare returned, so it lives as long as the
+ * buffer. Only where compat.h maps eager mappings that way. 0 or -ENOMEM.
+ */
+int mapdrv_vm_init(struct mapdrv_dev *md)
+{
+	unsigned long i;
+
+	if (!MAPDRV_MAP_PAGES_BY_ACTION)
+		return 0;
+	md->pages = kvmalloc_array(md->npages, sizeof(*md->pages), GFP_KERNEL);
+	if (!md->pages)
+		return -ENOMEM;
+	for (i = 0; i < md->npages; i++)
+		md->pages[i] = mapdrv_page(md, i);
+	return 0;
+}
+
+void mapdrv_vm_exit(struct mapdrv_dev *md)
+{
+	kvfree(md->pages);
+	md->pages = NULL;
+}
+
+/*
+ * Counting the VMAs. A mapping counts from the moment its mode is read
+ * (mapdrv_mmap_begin(), under the file's lock, so that SET_MODE sees it),
+ * not from the moment the VMA exists: on the ->mmap_prepare path the VMA
+ * is made after the hook returned, and a SET_MODE in between would change
+ * the file's mode under a mapping being made in the old one. Every VMA
+ * that is made is closed by mapdrv_vm_close(), which uncounts it; an
+ * mmap() that ->mmap itself fails uncounts there.
+ *
+ * What this cannot see: an mmap() that the core fails after ->mmap_prepare
+ * returned and before it made the VMA (the kernel tells a driver nothing
+ * of that; only the core's own allocations can fail there). That mapping
+ * stays counted: the file's mode stays frozen (SET_MODE: EBUSY) until the
+ * file is closed, and the device's count of live VMAs is one too high.
+ */
+/* Both return the device's count of live VMAs after the change. */
+static int mapdrv_count(struct mapdrv_file *mf)
+{
+	atomic_inc(&mf->live_vmas);
+	return atomic_inc_return(&mf->md->live_vmas);
+}
+
+static int mapdrv_uncount(struct mapdrv_file *mf)
+{
+	atomic_dec(&mf->live_vmas);
+	return atomic_dec_return(&mf->md->live_vmas);
+}
+
+/* The mapping is made: count the mmap() call, trace it, log it. */
+static void mapdrv_mmap_done(struct mapdrv_file *mf, unsigned long start,
+			     unsigned long end, unsigned long pgoff,
+			     unsigned long flags)
 {
 	struct mapdrv_dev *md = mf->md;
+	int live = atomic_read(&md->live_vmas);
 
-	atomic_inc(&mf->live_vmas);
 	atomic64_inc(&md->mmap_calls);
-	trace_mapdrv_mmap(start, end, pgoff, flags,
-			  atomic_inc_return(&md->live_vmas));
+	trace_mapdrv_mmap(start, end, pgoff, flags, live);
 	dev_dbg(md->misc.this_device,
 		"mmap: 0x%lx-0x%lx pgoff %lu flags 0x%lx mode %u\n",
 		start, end, pgoff, flags, mf->mode);
@@ -53,29 +107,25 @@ static void mapdrv_count_mapping(struct mapdrv_file *mf, unsigned long start,
 /* Further VMAs of a mapping: fork, split, mremap() move. */
 static void mapdrv_vm_open(struct vm_area_struct *vma)
 {
-	struct mapdrv_file *mf = vma->vm_private_data;
+	int live = mapdrv_count(mapdrv_vma_file(vma));
 
-	atomic_inc(&mf->live_vmas);
 	trace_mapdrv_vma_open(vma->vm_start, vma->vm_end, vma->vm_pgoff,
-			      mapdrv_vma_flags(vma),
-			      atomic_inc_return(&mf->md->live_vmas));
+			      mapdrv_vma_flags(vma), live);
 }
 
 static void mapdrv_vm_close(struct vm_area_struct *vma)
 {
-	struct mapdrv_file *mf = vma->vm_private_data;
+	int live = mapdrv_uncount(mapdrv_vma_file(vma));
 
-	atomic_dec(&mf->live_vmas);
 	trace_mapdrv_vma_close(vma->vm_start, vma->vm_end, vma->vm_pgoff,
-			       mapdrv_vma_flags(vma),
-			       atomic_dec_return(&mf->md->live_vmas));
+			       mapdrv_vma_flags(vma), live);
 }
 
 /* Account and trace one fault; @ret is what the handler returns. */
 static vm_fault_t mapdrv_fault_done(struct vm_fault *vmf, struct page *page,
 				    vm_fault_t ret)
 {
-	struct mapdrv_dev *md = ((struct mapdrv_file *)vmf->vma->vm_private_data)->md;
+	struct mapdrv_dev *md = mapdrv_vma_dev(vmf->vma);
 	unsigned long pfn = page ? page_to_pfn(page) : 0;
 
 	if (ret & VM_FAULT_ERROR)
@@ -90,21 +140,30 @@ static vm_fault_t mapdrv_fault_done(struct vm_fault *vmf, struct page *page,
 	return ret;
 }
 
+/*
+ * The faulting page, with a reference for the core mm, or NULL past the
+ * buffer. mmap() bounded the VMA, but a split, mremap() or a racing caller
+ * must still never reach past the buffer: check the index itself.
+ */
+static struct page *mapdrv_fault_page(struct vm_fault *vmf)
+{
+	struct mapdrv_dev *md = mapdrv_vma_dev(vmf->vma);
+	struct page *page = NULL;
+
+	if (vmf->pgoff < md->npages)
+		page = mapdrv_page(md, vmf->pgoff);
+	if (page)
+		get_page(page);
+	return page;
+}
+
 /* MAPDRV_MODE_FAULT: hand the one faulting page to the core mm. */
 static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
 {
-	struct mapdrv_dev *md = ((struct mapdrv_file *)vmf->vma->vm_private_data)->md;
-	struct page *page = NULL;
+	struct page *page = mapdrv_fault_page(vmf);
 
-	/*
-	 * mmap() bounded the VMA, but a split, mremap() or a racing caller
-	 * must still never reach past the buffer: check the index itself.
-	 */
-	if (vmf->pgoff < md->npages)
-		page = mapdrv_page(md, vmf->pgoff);
 	if (!page)
 		return mapdrv_fault_done(vmf, NULL, VM_FAULT_SIGBUS);
-	get_page(page);
 	vmf->page = page;
 	return mapdrv_fault_done(vmf, page, 0);
 }
@@ -112,13 +171,14 @@ static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
 /*
  * Insert the buffer pages [first, last) (page offsets inside the VMA's
  * range) into @vma, in batches. A page that is mapped already (another
- * thread's fault, a window that overlaps one mapped before) stops a batch
- * with -EBUSY: step over it and go on. 0 or -errno.
+ * thread's fault, a window that overlaps one mapped before) or whose PTE
+ * holds something else (a userfaultfd-wp marker) stops a batch with
+ * -EBUSY: step over it and go on. 0 or -errno.
  */
 static int mapdrv_insert_range(struct vm_area_struct *vma,
 			       unsigned long first, unsigned long last)
 {
-	struct mapdrv_dev *md = ((struct mapdrv_file *)vma->vm_private_data)->md;
+	struct mapdrv_dev *md = mapdrv_vma_dev(vma);
 	struct page *pages[MAPDRV_INSERT_BATCH];
 	unsigned long pgoff = first;
 
@@ -146,52 +206,75 @@ static int mapdrv_insert_range(struct vm_area_struct *vma,
 }
 
 /*
- * MAPDRV_MODE_AROUND and a refault in MAPDRV_MODE_EAGER: map the aligned
- * @window pages around the faulting one, clipped to the VMA. The faulting
- * page is mapped when this returns VM_FAULT_NOPAGE: inserted here, or by
- * the racing fault that made its insertion fail with -EBUSY.
+ * MAPDRV_MODE_AROUND, and a refault in MAPDRV_MODE_EAGER (after
+ * MADV_DONTNEED): the aligned @window pages around the faulting one,
+ * clipped to the VMA.
+ *
+ * The faulting page goes back to the core mm as in MAPDRV_MODE_FAULT
+ * (vmf->page, return 0), never through vm_insert_pages(): the core's
+ * finish_fault() is what knows a PTE that is not pte_none() (a racing
+ * fault mapped it; a userfaultfd-wp marker, 6.7+, that must keep its wp
+ * bit) and the retry rules. vm_insert_pages() only refuses such a PTE with
+ * -EBUSY; returning VM_FAULT_NOPAGE over a marker refaulted forever.
+ *
+ * The other pages of the window are inserted here first, best effort:
+ * .fault runs without the PTE lock and vm_insert_pages() takes it itself.
+ * Any of them that is refused faults on its own later.
  */
 static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
 				      unsigned long window)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct mapdrv_dev *md = ((struct mapdrv_file *)vma->vm_private_data)->md;
+	struct mapdrv_dev *md = mapdrv_vma_dev(vma);
 	unsigned long pgoff = vmf->pgoff, first, last;
-	int ret;
+	struct page *page = mapdrv_fault_page(vmf);
 
-	if (pgoff >= md->npages)
+	if (!page)
 		return mapdrv_fault_done(vmf, NULL, VM_FAULT_SIGBUS);
 	first = max(round_down(pgoff, window), vma->vm_pgoff);
 	last = min3(round_down(pgoff, window) + window,
 		    vma->vm_pgoff + vma_pages(vma), md->npages);
-	ret = mapdrv_insert_range(vma, first, last);
-	if (ret)
-		return mapdrv_fault_done(vmf, NULL, vmf_error(ret));
-	return mapdrv_fault_done(vmf, mapdrv_page(md, pgoff), VM_FAULT_NOPAGE);
+	/* Best effort: errors only leave those pages to fault on their own. */
+	mapdrv_insert_range(vma, first, pgoff);
+	mapdrv_insert_range(vma, pgoff + 1, last);
+	vmf->page = page;
+	return mapdrv_fault_done(vmf, page, 0);
 }
-
-#ifdef MAPDRV_USE_MMAP_PREPARE
-static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
-			    pgoff_t pgoff, const struct file *file,
-			    void **vm_private_data);
-#define MAPDRV_VM_MAPPED .mapped = mapdrv_vm_mapped,
-#else
-#define MAPDRV_VM_MAPPED
-#endif
 
 static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf);
 static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf);
+
+#if MAPDRV_USE_MMAP_PREPARE
+/*
+ * The VMA that ->mmap_prepare described exists, and the core has mapped
+ * the pages of an eager mapping (the mmap action): the mapping is made.
+ * Called with mmap_lock held; ->open is not called for this VMA, and it
+ * was counted in ->mmap_prepare. The VMA's flags are not passed: the
+ * trace event shows 0 for them here.
+ */
+static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
+			    pgoff_t pgoff, const struct file *file,
+			    void **vm_private_data)
+{
+	mapdrv_mmap_done(*vm_private_data, start, end, pgoff, 0);
+	return 0;
+}
+#endif
 
 static const struct vm_operations_struct mapdrv_fault_ops = {
 	.open = mapdrv_vm_open,
 	.close = mapdrv_vm_close,
 	.fault = mapdrv_vm_fault,
-	MAPDRV_VM_MAPPED
+	MAPDRV_VM_OPS_MAPPED
 };
 
 /*
- * One table per window size, indexed by its order: a VMA's window is fixed
- * when it is made, whatever its file's SET_MODE does later.
+ * One table per window size, indexed by its order: a VMA's vm_ops carry
+ * its mode and window, fixed when the mapping is described, so the fault
+ * path reads nothing another thread writes. (The file's mode and window
+ * could serve as well only because the mapping is counted from that same
+ * moment: on the ->mmap_prepare path the VMA is known to mapdrv only at
+ * ->mapped, and a SET_MODE in that gap used to change them under it.)
  */
 #define MAPDRV_WINDOW_ORDERS	(ilog2(MAPDRV_WINDOW_MAX) + 1)
 static const struct vm_operations_struct mapdrv_around_ops[MAPDRV_WINDOW_ORDERS] = {
@@ -199,7 +282,7 @@ static const struct vm_operations_struct mapdrv_around_ops[MAPDRV_WINDOW_ORDERS]
 		.open = mapdrv_vm_open,
 		.close = mapdrv_vm_close,
 		.fault = mapdrv_vm_fault_around,
-		MAPDRV_VM_MAPPED
+		MAPDRV_VM_OPS_MAPPED
 	},
 };
 
@@ -207,20 +290,8 @@ static const struct vm_operations_struct mapdrv_eager_ops = {
 	.open = mapdrv_vm_open,
 	.close = mapdrv_vm_close,
 	.fault = mapdrv_vm_fault_eager,
-	MAPDRV_VM_MAPPED
+	MAPDRV_VM_OPS_MAPPED
 };
-
-static const struct vm_operations_struct *mapdrv_vm_ops(u32 mode, u32 window)
-{
-	switch (mode) {
-	case MAPDRV_MODE_AROUND:
-		return &mapdrv_around_ops[ilog2(window)];
-	case MAPDRV_MODE_EAGER:
-		return &mapdrv_eager_ops;
-	default:
-		return &mapdrv_fault_ops;
-	}
-}
 
 static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf)
 {
@@ -234,108 +305,132 @@ static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf)
 	return mapdrv_fault_window(vmf, MAPDRV_WINDOW_MAX);
 }
 
-/* Overflow-safe form of pgoff + pages <= npages: 0 or -EINVAL. */
-static int mapdrv_mmap_bounds(struct mapdrv_dev *md, unsigned long pgoff,
-			      unsigned long pages)
+static const struct vm_operations_struct *mapdrv_vm_ops(u32 mode, u32 window)
 {
-	if (pgoff < md->npages && pages <= md->npages - pgoff)
-		return 0;
-	dev_dbg(md->misc.this_device,
-		"mmap: pgoff %lu + %lu pages is past %lu pages\n",
-		pgoff, pages, md->npages);
-	return -EINVAL;
+	switch (mode) {
+	case MAPDRV_MODE_AROUND:
+		return &mapdrv_around_ops[ilog2(window)];
+	case MAPDRV_MODE_EAGER:
+		return &mapdrv_eager_ops;
+	default:
+		return &mapdrv_fault_ops;
+	}
 }
 
-/* MAPDRV_MODE_EAGER: every page of the new VMA, now. */
-static int mapdrv_populate(struct vm_area_struct *vma)
-{
-	return mapdrv_insert_range(vma, vma->vm_pgoff,
-				   vma->vm_pgoff + vma_pages(vma));
-}
+/**
+ * struct mapdrv_map_policy - what a new mapping gets, from mapdrv_mmap_begin()
+ * @vm_ops: its operations, which say its mode and window
+ * @clear_maywrite: a private mapping: clear VM_MAYWRITE
+ * @mixedmap: pages are inserted with vm_insert_pages(): set VM_MIXEDMAP
+ * @eager: map every page now
+ *
+ * Every mapping is VM_DONTEXPAND | VM_DONTDUMP as well.
+ */
+struct mapdrv_map_policy {
+	const struct vm_operations_struct *vm_ops;
+	bool clear_maywrite;
+	bool mixedmap;
+	bool eager;
+};
 
 /*
- * A private mapping would need copy-on-write of vmalloc pages: both hooks
- * refuse write access, now (EPERM) and later through mprotect() (EACCES,
- * since VM_MAYWRITE is cleared). They test VM_MAYSHARE, not VM_SHARED: the
- * core clears VM_SHARED for a MAP_SHARED mapping of a file opened read-only.
- * vm_insert_pages() needs VM_MIXEDMAP set before the VMA is live.
+ * The checks and the decisions of both hooks, made once: 0 and @p filled
+ * in, with the mapping counted (mapdrv_uncount() if the hook fails after
+ * this), or -errno.
+ *
+ * The range must lie in the buffer (overflow-safe form of pgoff + pages <=
+ * npages), else -EINVAL. A private mapping would need copy-on-write of
+ * vmalloc pages: write access is refused now (-EPERM) and later through
+ * mprotect() (-EACCES, VM_MAYWRITE cleared). The test is on VM_MAYSHARE,
+ * not VM_SHARED: the core clears VM_SHARED for a MAP_SHARED mapping of a
+ * file opened read-only.
  */
-#ifdef MAPDRV_USE_MMAP_PREPARE
-static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
-			    pgoff_t pgoff, const struct file *file,
-			    void **vm_private_data)
+static int mapdrv_mmap_begin(struct mapdrv_file *mf, unsigned long pgoff,
+			     unsigned long pages, bool may_share, bool write,
+			     struct mapdrv_map_policy *p)
 {
-	struct mapdrv_file *mf = *vm_private_data;
-	struct vm_area_struct *vma;
+	struct mapdrv_dev *md = mf->md;
 
-	/*
-	 * The core calls ->mapped once the VMA that ->mmap_prepare described
-	 * exists, with mmap_lock held; ->open is not called for it. The VMA's
-	 * flags are not passed: the trace event shows 0 for them here.
-	 */
-	mapdrv_count_mapping(mf, start, end, pgoff, 0);
-	vma = vma_lookup(current->mm, start);
-	if (!vma || vma->vm_private_data != mf ||
-	    vma->vm_ops != &mapdrv_eager_ops)
-		return 0;	/* nothing to fill, or not ours: faults will */
-	return mapdrv_populate(vma);
+	if (pgoff >= md->npages || pages > md->npages - pgoff) {
+		dev_dbg(md->misc.this_device,
+			"mmap: pgoff %lu + %lu pages is past %lu pages\n",
+			pgoff, pages, md->npages);
+		return -EINVAL;
+	}
+	if (!may_share && write)
+		return -EPERM;
+	p->clear_maywrite = !may_share;
+
+	mutex_lock(&mf->lock);
+	p->vm_ops = mapdrv_vm_ops(mf->mode, mf->window);
+	p->mixedmap = mf->mode != MAPDRV_MODE_FAULT;
+	p->eager = mf->mode == MAPDRV_MODE_EAGER;
+	mapdrv_count(mf);
+	mutex_unlock(&mf->lock);
+	return 0;
 }
 
+#if MAPDRV_USE_MMAP_PREPARE
+/*
+ * ->mmap_prepare: describe the mapping; the core makes the VMA after this
+ * returns, maps an eager mapping's pages itself (the mmap action, before
+ * ->mapped; on failure it unmaps the VMA, which closes it), then calls
+ * ->mapped. The mapping is counted from here (see mapdrv_count()).
+ */
 int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 {
 	struct mapdrv_file *mf = mapdrv_file(desc->file);
+	unsigned long pages = vma_desc_pages(desc);
+	struct mapdrv_map_policy p;
 	int ret;
 
-	ret = mapdrv_mmap_bounds(mf->md, desc->pgoff, vma_desc_pages(desc));
+	ret = mapdrv_mmap_begin(mf, desc->pgoff, pages,
+				vma_desc_test(desc, VMA_MAYSHARE_BIT),
+				vma_desc_test(desc, VMA_WRITE_BIT), &p);
 	if (ret)
 		return ret;
-	if (!vma_desc_test(desc, VMA_MAYSHARE_BIT)) {
-		if (vma_desc_test(desc, VMA_WRITE_BIT))
-			return -EPERM;
+	if (p.clear_maywrite)
 		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
-	}
 	vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT);
-	mutex_lock(&mf->lock);
-	if (mf->mode != MAPDRV_MODE_FAULT)
+	if (p.mixedmap)
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
-	desc->vm_ops = mapdrv_vm_ops(mf->mode, mf->window);
-	mutex_unlock(&mf->lock);
+	desc->vm_ops = p.vm_ops;
 	desc->private_data = mf;
-	/* Stateless until ->mapped: the mmap may still fail after this. */
+	if (p.eager)
+		mmap_action_map_kernel_pages(desc, desc->start,
+					     mf->md->pages + desc->pgoff, pages);
 	return 0;
 }
 #else
 int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mapdrv_file *mf = mapdrv_file(file);
+	struct mapdrv_map_policy p;
 	int ret;
 
-	ret = mapdrv_mmap_bounds(mf->md, vma->vm_pgoff, vma_pages(vma));
+	ret = mapdrv_mmap_begin(mf, vma->vm_pgoff, vma_pages(vma),
+				vma->vm_flags & VM_MAYSHARE,
+				vma->vm_flags & VM_WRITE, &p);
 	if (ret)
 		return ret;
-	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EPERM;
+	if (p.clear_maywrite)
 		mapdrv_vm_flags_clear(vma, VM_MAYWRITE);
-	}
-	mapdrv_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/* vm_insert_pages() needs VM_MIXEDMAP set before the VMA is live. */
+	mapdrv_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP |
+			    (p.mixedmap ? VM_MIXEDMAP : 0));
+	vma->vm_ops = p.vm_ops;
 	vma->vm_private_data = mf;
-
-	mutex_lock(&mf->lock);
-	if (mf->mode != MAPDRV_MODE_FAULT)
-		mapdrv_vm_flags_set(vma, VM_MIXEDMAP);
-	vma->vm_ops = mapdrv_vm_ops(mf->mode, mf->window);
-	if (vma->vm_ops == &mapdrv_eager_ops) {
+	if (p.eager) {
 		/* On failure the core unmaps what was inserted. */
-		ret = mapdrv_populate(vma);
+		ret = mapdrv_insert_range(vma, vma->vm_pgoff,
+					  vma->vm_pgoff + vma_pages(vma));
 		if (ret) {
-			mutex_unlock(&mf->lock);
+			mapdrv_uncount(mf);
 			return ret;
 		}
 	}
-	mapdrv_count_mapping(mf, vma->vm_start, vma->vm_end, vma->vm_pgoff,
-			     mapdrv_vma_flags(vma));
-	mutex_unlock(&mf->lock);
+	mapdrv_mmap_done(mf, vma->vm_start, vma->vm_end, vma->vm_pgoff,
+			 mapdrv_vma_flags(vma));
 	return 0;
 }
 #endif

@@ -15,8 +15,9 @@
 #define MAPDRV_LAYOUT(type, field, off) \
 	static_assert(offsetof(type, field) == (off), #type "." #field " at " #off)
 
-static_assert(MAPDRV_ABI_VERSION == 1, "ABI version");
-static_assert(MAPDRV_IOC_MAGIC == 0xb7, "ioctl magic");
+/* 2: the ioctl type moved off nsfs's 0xb7; fault_errors took reserved[0]. */
+static_assert(MAPDRV_ABI_VERSION == 2, "ABI version");
+static_assert(MAPDRV_IOC_MAGIC == 0xbd, "ioctl magic");
 
 /* struct mapdrv_info: 80 bytes, no implicit padding. */
 static_assert(sizeof(struct mapdrv_info) == 80, "sizeof(struct mapdrv_info)");
@@ -29,9 +30,10 @@ MAPDRV_LAYOUT(struct mapdrv_info, mmap_calls, 32);
 MAPDRV_LAYOUT(struct mapdrv_info, live_vmas, 40);
 MAPDRV_LAYOUT(struct mapdrv_info, mode, 48);
 MAPDRV_LAYOUT(struct mapdrv_info, window, 52);
-MAPDRV_LAYOUT(struct mapdrv_info, reserved, 56);
-static_assert(sizeof(((struct mapdrv_info *)0)->reserved) == 24,
-	      "struct mapdrv_info.reserved is 3 u64");
+MAPDRV_LAYOUT(struct mapdrv_info, fault_errors, 56);
+MAPDRV_LAYOUT(struct mapdrv_info, reserved, 64);
+static_assert(sizeof(((struct mapdrv_info *)0)->reserved) == 16,
+	      "struct mapdrv_info.reserved is 2 u64");
 
 /* struct mapdrv_restamp: 16 bytes. */
 static_assert(sizeof(struct mapdrv_restamp) == 16, "sizeof(struct mapdrv_restamp)");
@@ -64,9 +66,9 @@ static_assert(_IOC_SIZE(MAPDRV_IOC_SET_MODE) == sizeof(struct mapdrv_mode),
 	      "SET_MODE size");
 
 /* ...and the numbers themselves are what binaries already use (x86). */
-static_assert(MAPDRV_IOC_INFO == 0x8050b700u, "MAPDRV_IOC_INFO value");
-static_assert(MAPDRV_IOC_RESTAMP == 0x4010b701u, "MAPDRV_IOC_RESTAMP value");
-static_assert(MAPDRV_IOC_SET_MODE == 0x4010b702u, "MAPDRV_IOC_SET_MODE value");
+static_assert(MAPDRV_IOC_INFO == 0x8050bd00u, "MAPDRV_IOC_INFO value");
+static_assert(MAPDRV_IOC_RESTAMP == 0x4010bd01u, "MAPDRV_IOC_RESTAMP value");
+static_assert(MAPDRV_IOC_SET_MODE == 0x4010bd02u, "MAPDRV_IOC_SET_MODE value");
 
 /* The pattern and the mode constants are part of the ABI too. */
 static_assert(MAPDRV_PATTERN_MAGIC == 0x6d61706472763031ull, "pattern magic");

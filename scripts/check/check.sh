@@ -6,11 +6,13 @@
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
 # passed, the guest console stayed clean (no splat, panic or hang) and the
 # run matches tests/manifest (scripts/check/manifest.sh).
+# MAPDRV_KO_FILE: test this mapdrv.ko instead of one built from the tree;
+# MAPDRV_CHECK_OUT: where the logs go (default build/check/KERNEL).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
-out=$MAPDRV_BUILD/check/$kernel
+out=${MAPDRV_CHECK_OUT:-$MAPDRV_BUILD/check/$kernel}
 mkdir -p "$out"
 
 "$MAPDRV_TOP/scripts/deps.sh"
@@ -20,6 +22,7 @@ set +e
 # 2 GiB: the module test loads a buffer of 1 GiB.
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
 	-m "${MAPDRV_CHECK_MEM:-2048}" -p "${MAPDRV_PARAMS:-}" \
+	${MAPDRV_KO_FILE:+-K "$MAPDRV_KO_FILE"} \
 	-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'

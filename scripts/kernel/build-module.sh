@@ -5,14 +5,24 @@
 # kernel.env file (see fetch-kernel.sh) with W=1, in a copy of the sources
 # under build/mod/<KREL> (or in the kernel's suite chroot, see chroot.sh),
 # and print the path of the .ko. Any compiler warning fails the build.
+# MAPDRV_MODULE_SRC: build from this copy of the module's sources instead
+# (make module-src lays one out; make mutants uses it), in MAPDRV_MOD_DIR.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 # shellcheck source=/dev/null
 . "$1"
-mod=$MAPDRV_BUILD/mod/$KREL
+mod=${MAPDRV_MOD_DIR:-$MAPDRV_BUILD/mod/$KREL}
+# copy_sources DEST: the module's sources, from the tree or MAPDRV_MODULE_SRC.
+copy_sources() {
+	if [ -n "${MAPDRV_MODULE_SRC:-}" ]; then
+		mkdir -p "$1" && cp -a "$MAPDRV_MODULE_SRC"/. "$1"/
+	else
+		make -s -C "$MAPDRV_TOP" module-src DEST="$1"
+	fi
+}
 mkdir -p "$mod"
-make -s -C "$MAPDRV_TOP" module-src DEST="$mod"
+copy_sources "$mod"
 blog=$mod/build.log
 # Always compile every file: an incremental build would not repeat a W=1
 # warning of a file it does not recompile, and the check would pass.
@@ -24,10 +34,12 @@ else
 	# package in a chroot of its suite; the sources are copied in and the
 	# module out. objtool reads /proc: mount it in a private namespace.
 	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "$HEADERS_PKG" dwarves)
-	inside=/build/mapdrv-$KREL
+	# One directory per build directory: several trees (worktrees, make
+	# mutants) build in the same chroot.
+	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
 	mkdir -p "$root$inside"
 	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko
-	make -s -C "$MAPDRV_TOP" module-src DEST="$root$inside"
+	copy_sources "$root$inside"
 	# shellcheck disable=SC2016 # the inner sh expands $1..$3
 	unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" env -i \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$2" M="$3" W=1 modules' \

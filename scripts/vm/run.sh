@@ -20,6 +20,8 @@ options:
   -k, --kernel KERNEL   Debian kernel to boot (default \$KERNEL or 6.1)
   -p, --params PARAMS   module parameters for insmod, e.g. 'size=8192 dyndbg=+p'
   -n, --no-load         do not load the module before COMMAND
+  -K, --ko FILE         use this mapdrv.ko (built for KERNEL) instead of
+                        building one from the tree
   -f, --file SRC[:DST]  copy a host file or directory into the guest (default
                         DST: /root/<name>); may be repeated
   -t, --timeout SECS    hard limit for the whole boot (default 900)
@@ -52,12 +54,14 @@ mem=1024
 smp=2
 out=$MAPDRV_BUILD/vm/last
 quiet=0
+ko=
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) kernel=$2; shift 2 ;;
 	-p | --params) params=$2; shift 2 ;;
 	-n | --no-load) load=0; shift ;;
+	-K | --ko) ko=$2; shift 2 ;;
 	-f | --file) files+=("$2"); shift 2 ;;
 	-t | --timeout) timeout_s=$2; shift 2 ;;
 	-a | --append) append=$2; shift 2 ;;
@@ -81,8 +85,11 @@ env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-k
 	fail_setup "cannot fetch kernel $kernel"
 # shellcheck source=/dev/null
 . "$env_file"
-ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file") ||
-	fail_setup "module build failed for $KREL"
+if [ -z "$ko" ]; then
+	ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file") ||
+		fail_setup "module build failed for $KREL"
+fi
+[ -f "$ko" ] || fail_setup "no module at $ko"
 
 # 2. The initramfs: busybox, the module, the exit helper, the files.
 # Private to this run, so that several runs can go on at once.

@@ -19,7 +19,7 @@
 #include <linux/types.h>
 
 #define MAPDRV_DEVICE_NAME	"mapdrv"
-#define MAPDRV_ABI_VERSION	1
+#define MAPDRV_ABI_VERSION	2	/* 2: ioctl type 0xbd, fault_errors */
 
 /* Buffer size limits, in bytes; the module rounds size up to whole pages. */
 #define MAPDRV_SIZE_DEFAULT	(4ULL << 20)
@@ -66,6 +66,8 @@ static inline __u64 mapdrv_pattern(__u64 seed, __u64 off)
  * @live_vmas: VMAs currently mapping the buffer, in every process
  * @mode: MAPDRV_MODE_* of this open file, for its next mmap()
  * @window: pages per fault of MAPDRV_MODE_AROUND for this open file
+ * @fault_errors: faults that failed (SIGBUS, out of memory) since the
+ *	module was loaded (ABI 2; reserved[0] before, always zero there)
  * @reserved: always zero
  */
 struct mapdrv_info {
@@ -78,7 +80,8 @@ struct mapdrv_info {
 	__u64 live_vmas;
 	__u32 mode;
 	__u32 window;
-	__u64 reserved[3];
+	__u64 fault_errors;
+	__u64 reserved[2];
 };
 
 /* struct mapdrv_restamp.flags */
@@ -90,6 +93,12 @@ struct mapdrv_info {
  * @seed: the new seed, used when @flags has MAPDRV_RESTAMP_SET_SEED
  * @flags: MAPDRV_RESTAMP_* bits; any other bit gives EINVAL
  * @reserved: must be zero, else EINVAL
+ *
+ * RESTAMP rewrites the whole buffer, then publishes the seed: whoever reads
+ * the new seed (INFO, sysfs) also sees every word written for it. A fatal
+ * signal stops it between pages with EINTR: the buffer then holds the new
+ * pattern up to some page and the old one after it, and the seed is still
+ * the old one. Another RESTAMP makes the buffer whole again.
  */
 struct mapdrv_restamp {
 	__u64 seed;
@@ -105,7 +114,11 @@ struct mapdrv_restamp {
  * @reserved: must be zero, else EINVAL
  *
  * The mode of a mapping is the one its file had at mmap() time: while the
- * file has mappings, SET_MODE fails with EBUSY.
+ * file has mappings, or an mmap() of it is being made, SET_MODE fails with
+ * EBUSY. (On kernels where mapdrv uses ->mmap_prepare, 7.1+, an mmap() that
+ * the kernel fails after the driver accepted it, for want of memory of its
+ * own, is never reported to the driver: the file then stays EBUSY until it
+ * is closed.)
  */
 struct mapdrv_mode {
 	__u32 mode;
@@ -113,7 +126,12 @@ struct mapdrv_mode {
 	__u64 reserved;
 };
 
-#define MAPDRV_IOC_MAGIC	0xb7
+/*
+ * 0xbd: free in Documentation/userspace-api/ioctl/ioctl-number.rst (6.1
+ * and linux-next) and in the uapi headers of 7.2. ABI 1 used 0xb7, which
+ * belongs to nsfs (NSIO, linux/nsfs.h) and remoteproc_cdev.
+ */
+#define MAPDRV_IOC_MAGIC	0xbd
 #define MAPDRV_IOC_INFO		_IOR(MAPDRV_IOC_MAGIC, 0x00, struct mapdrv_info)
 #define MAPDRV_IOC_RESTAMP	_IOW(MAPDRV_IOC_MAGIC, 0x01, struct mapdrv_restamp)
 #define MAPDRV_IOC_SET_MODE	_IOW(MAPDRV_IOC_MAGIC, 0x02, struct mapdrv_mode)
