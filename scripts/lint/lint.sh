@@ -229,7 +229,7 @@ abi_compile() {
 check_abi() {
 	local bad=0
 	abi_compile gcc -std=c11 || bad=1
-	abi_compile gcc -std=c11 -m32 || bad=1
+	abi_compile gcc -std=c11 -m32 -idirafter "/usr/include/$(gcc -print-multiarch)" || bad=1
 	abi_compile g++ -std=c++20 -x c++ || bad=1
 	return "$bad"
 }
