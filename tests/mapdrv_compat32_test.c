@@ -68,6 +68,15 @@ TEST_F(compat, info_size_and_seed_are_the_sysfs_ones)
 	EXPECT_EQ(seed, info.seed);
 }
 
+TEST_F(compat, info_fault_errors_is_the_sysfs_one)
+{
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
+	uint64_t errors = UINT64_MAX;
+
+	ASSERT_EQ(0, mapdrv_sysfs_u64("fault_errors", false, &errors));
+	EXPECT_EQ(errors, info.fault_errors);
+}
+
 TEST_F(compat, info_reserved_fields_are_zero)
 {
 	struct mapdrv_info info;

@@ -178,7 +178,6 @@ TEST_F(trace, events_record_no_fault_in_eager_mode)
 #define FIELDS_PAGES	16
 #define FIELDS_FIRST	4	/* buffer page of the mappings' page 0 */
 #define VM_SOFTDIRTY_BIT	0x08000000ULL
-#define VM_FAULT_NOPAGE_BIT	0x100
 
 static const struct {
 	char mn[3];
@@ -373,9 +372,8 @@ TEST_F(fields, mmap_event_has_the_range_pgoff_flags_and_live_count)
 /*
  * A fault per window touched (the model), each at the page-aligned
  * address of the touched page, its buffer page as pgoff, the PFN pagemap
- * shows for it, and a result without error bits: 0 when the page went
- * back to the core (vmf->page: always in fault mode), VM_FAULT_NOPAGE when
- * the driver mapped it itself.
+ * shows for it, and result 0: in every mode the faulting page goes back to
+ * the core (vmf->page), the window's other pages are inserted around it.
  */
 TEST_F(fields, fault_events_have_the_address_pgoff_pfn_and_result)
 {
@@ -420,14 +418,8 @@ TEST_F(fields, fault_events_have_the_address_pgoff_pfn_and_result)
 		EXPECT_TRUE((entry & MAPDRV_PM_PRESENT) != 0);
 		EXPECT_EQ(entry & MAPDRV_PM_PFN_MASK, e->pfn)
 			TH_LOG("page %zu", touched[i]);
-		if (variant->mode == MAPDRV_MODE_FAULT) {
-			EXPECT_EQ(0ULL, e->result);
-		} else {
-			EXPECT_TRUE(e->result == 0 ||
-				    e->result == VM_FAULT_NOPAGE_BIT)
-				TH_LOG("result %#llx",
-				       (unsigned long long)e->result);
-		}
+		EXPECT_EQ(0ULL, e->result)
+			TH_LOG("result %#llx", (unsigned long long)e->result);
 	}
 	mapdrv_model_free(&m);
 	munmap(p, self->len);
