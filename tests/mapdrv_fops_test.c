@@ -873,8 +873,8 @@ TEST(sysfs_no_attribute_of_the_device_is_writable)
 		    !S_ISREG(st.st_mode))
 			continue;
 		n++;
-		EXPECT_EQ(0U, st.st_mode & 0222) TH_LOG("%s is %o", path,
-						       st.st_mode & 07777);
+		EXPECT_EQ(0U, st.st_mode & 0222)
+			TH_LOG("%s is %o", path, st.st_mode & 07777);
 		EXPECT_EQ(-1, open(path, O_WRONLY | O_CLOEXEC))
 			TH_LOG("%s opened for writing", path);
 	}
