@@ -69,9 +69,14 @@ TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv
 # Programs that run only in the test guests (scripts/vm/guest/<name>.cpp)
 # are built by the same rule and never installed.
 tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp scripts/vm/guest/$(1).cpp)
-TEST_SRCS := $(wildcard tests/*_test.c)
+# The compat test is built for 32 bits, below; every other one as is.
+COMPAT_TEST_SRC := tests/mapdrv_compat32_test.c
+TEST_SRCS := $(filter-out $(COMPAT_TEST_SRC),$(wildcard tests/*_test.c))
 TESTS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) include/uapi/linux/mapdrv.h
+# Linked into every test binary, as selftests/mm/vm_util.c is. Objects stay
+# out of build/tests, which is copied into the guest as it is.
+TEST_UTIL := $(OUT)/test-obj/mapdrv_test_util.o
 
 # What kbuild needs to build mapdrv.ko; `make module-src DEST=dir` copies it
 # (the VM builds, the sparse lint, DKMS and make install all take it from
@@ -116,9 +121,35 @@ $(OUT)/tests/%: docs/examples/%.c include/uapi/linux/mapdrv.h
 $(HARNESS):
 	scripts/kernel/fetch-harness.sh
 
-$(OUT)/tests/%: tests/%.c $(TEST_HEADERS) | $(HARNESS)
+$(TEST_UTIL): tests/mapdrv_test_util.c $(TEST_HEADERS)
 	@mkdir -p $(@D)
-	$(TEST_CC) $(TEST_CFLAGS) -o $@ $<
+	$(TEST_CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(OUT)/tests/%: tests/%.c $(TEST_UTIL) $(TEST_HEADERS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(TEST_CFLAGS) -o $@ $< $(TEST_UTIL)
+
+# The ioctls through compat_ptr_ioctl(): the compat test as a 32-bit (-m32)
+# binary, where the tests are built for x86-64 (gcc-12-multilib; <asm/*>
+# from the multiarch directory, which Debian's gcc-multilib would link).
+# -Wno-pointer-to-int-cast: the 6.1 harness prints the pointers an ASSERT
+# compares through a cast to uintmax_t.
+ifneq ($(filter x86_64-%,$(shell $(TEST_CC) -dumpmachine)),)
+COMPAT_TEST := $(BUILD)/tests/mapdrv_compat32_test
+COMPAT_CFLAGS := $(TEST_CFLAGS) -m32 -D_FILE_OFFSET_BITS=64 \
+	-Wno-pointer-to-int-cast -idirafter /usr/include/x86_64-linux-gnu
+TEST_UTIL_32 := $(BUILD)/test-obj/mapdrv_test_util.m32.o
+
+tests: $(COMPAT_TEST)
+
+$(TEST_UTIL_32): tests/mapdrv_test_util.c $(TEST_HEADERS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(COMPAT_CFLAGS) -c -o $@ $<
+
+$(COMPAT_TEST): $(COMPAT_TEST_SRC) $(TEST_UTIL_32) $(TEST_HEADERS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(TEST_CC) $(COMPAT_CFLAGS) -o $@ $< $(TEST_UTIL_32)
+endif
 
 deps:
 	scripts/deps.sh
@@ -144,8 +175,9 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
 		rm -rf *.o *.ko *.mod *.mod.c .*.cmd src/*.o src/.*.cmd \
 			modules.order Module.symvers .tmp_versions
-	rm -rf $(BUILD)/bin $(BUILD)/install-bin $(BUILD)/tests $(BUILD)/mod $(BUILD)/vm $(BUILD)/check \
-		$(foreach a,arm64 ppc64el s390x,$(BUILD)/$(a)/bin $(BUILD)/$(a)/tests)
+	rm -rf $(BUILD)/bin $(BUILD)/install-bin $(BUILD)/tests $(BUILD)/test-obj $(BUILD)/mod \
+		$(BUILD)/vm $(BUILD)/check \
+		$(foreach a,arm64 ppc64el s390x,$(BUILD)/$(a)/bin $(BUILD)/$(a)/tests $(BUILD)/$(a)/test-obj)
 
 # Further targets, one concern a file (install, lint, bench, debug kernel).
 include $(wildcard mk/*.mk)

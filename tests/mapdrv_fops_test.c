@@ -11,43 +11,35 @@
  */
 #include "kselftest_harness.h"
 
+#include <dirent.h>
 #include <grp.h>
 #include <stdint.h>
 
+#include "mapdrv_golden.h"
 #include "mapdrv_test_util.h"
+
+MAPDRV_TEST_NEEDS_DEVICE();
 
 #define READ_CHUNK	(64 * 1024)
 
 FIXTURE(fops) {
-	int fd;			/* O_RDWR */
-	size_t page;
-	uint64_t size;
-	uint64_t seed;		/* the teardown restamps with it */
+	struct mapdrv_test_dev dev;	/* O_RDWR; the teardown restamps */
 	bool dirty;		/* the test changed the buffer or the seed */
 };
 
 FIXTURE_SETUP(fops)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_info(_metadata, self->fd);
-	if (info.size < 2 * self->page)
-		MAPDRV_SETUP_SKIP("needs a buffer of two pages at least");
-	self->size = info.size;
-	self->seed = info.seed;
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, 2);
 }
 
 FIXTURE_TEARDOWN(fops)
 {
 	if (self->dirty)
-		EXPECT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED,
-					    self->seed));
-	close(self->fd);
+		EXPECT_EQ(0,
+			  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+					 self->dev.seed));
+	close(self->dev.fd);
 }
 
 /* A seed other than the current one. */
@@ -76,28 +68,30 @@ TEST_F(fops, read_returns_the_whole_pattern_then_zero)
 	ssize_t n;
 
 	ASSERT_NE(NULL, buf);
-	while ((n = read(self->fd, buf, READ_CHUNK)) > 0) {
+	while ((n = read(self->dev.fd, buf, READ_CHUNK)) > 0) {
 		if (bad < 0)
-			bad = mapdrv_check_pattern(buf, n, total, self->seed);
+			bad = mapdrv_check_pattern(buf, n, total,
+						   self->dev.seed);
 		total += n;
-		if (total > self->size)
+		if (total > self->dev.size)
 			break;
 	}
 	EXPECT_EQ(0, n) TH_LOG("read: %s", n < 0 ? strerror(errno) : "");
-	EXPECT_EQ(self->size, total);
+	EXPECT_EQ(self->dev.size, total);
 	EXPECT_EQ(-1, bad);
 	free(buf);
 }
 
 TEST_F(fops, read_longer_than_the_buffer_returns_its_size)
 {
-	size_t len = self->size + self->page;
+	size_t len = self->dev.size + self->dev.page;
 	uint8_t *buf = malloc(len);
 
 	if (!buf)
 		SKIP(return, "cannot allocate %zu bytes", len);
-	EXPECT_EQ((ssize_t)self->size, read(self->fd, buf, len));
-	EXPECT_EQ(-1, mapdrv_check_pattern(buf, self->size, 0, self->seed));
+	EXPECT_EQ((ssize_t)self->dev.size, read(self->dev.fd, buf, len));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(buf, self->dev.size, 0, self->dev.seed));
 	free(buf);
 }
 
@@ -105,79 +99,84 @@ TEST_F(fops, read_at_the_end_returns_zero)
 {
 	char buf[64];
 
-	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf), self->size));
-	ASSERT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
-	EXPECT_EQ(0, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, pread(self->dev.fd, buf, sizeof(buf), self->dev.size));
+	ASSERT_EQ((off_t)self->dev.size, lseek(self->dev.fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(self->dev.fd, buf, sizeof(buf)));
 }
 
 TEST_F(fops, read_past_the_end_returns_zero)
 {
 	char buf[64];
 
-	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf), self->size + 1));
-	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf),
-			   self->size + self->page));
-	EXPECT_EQ(0, pread(self->fd, buf, sizeof(buf), INT64_MAX - 64));
+	EXPECT_EQ(0, pread(self->dev.fd, buf, sizeof(buf), self->dev.size + 1));
+	EXPECT_EQ(0, pread(self->dev.fd, buf, sizeof(buf),
+			   self->dev.size + self->dev.page));
+	EXPECT_EQ(0, pread(self->dev.fd, buf, sizeof(buf), INT64_MAX - 64));
 }
 
 TEST_F(fops, read_crossing_the_end_is_short)
 {
 	uint8_t buf[64];
 
-	ASSERT_EQ(16, pread(self->fd, buf, sizeof(buf), self->size - 16));
-	EXPECT_EQ(-1, mapdrv_check_pattern(buf, 16, self->size - 16,
-					   self->seed));
+	ASSERT_EQ(16,
+		  pread(self->dev.fd, buf, sizeof(buf), self->dev.size - 16));
+	EXPECT_EQ(-1, mapdrv_check_pattern(buf, 16, self->dev.size - 16,
+					   self->dev.seed));
 }
 
 TEST_F(fops, read_at_an_unaligned_offset_returns_the_pattern_bytes)
 {
-	uint64_t off = self->page + 8 * 11 + 3;
+	uint64_t off = self->dev.page + 8 * 11 + 3;
 	uint8_t buf[29];
 
-	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->fd, buf, sizeof(buf), off));
-	EXPECT_EQ(-1, mapdrv_check_pattern(buf, sizeof(buf), off, self->seed));
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  pread(self->dev.fd, buf, sizeof(buf), off));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(buf, sizeof(buf), off, self->dev.seed));
 }
 
 TEST_F(fops, read_advances_the_file_position)
 {
 	uint8_t buf[100];
 
-	ASSERT_EQ(100, lseek(self->fd, 100, SEEK_SET));
-	ASSERT_EQ(100, read(self->fd, buf, sizeof(buf)));
-	EXPECT_EQ(200, pos(self->fd));
-	EXPECT_EQ(-1, mapdrv_check_pattern(buf, sizeof(buf), 100, self->seed));
+	ASSERT_EQ(100, lseek(self->dev.fd, 100, SEEK_SET));
+	ASSERT_EQ(100, read(self->dev.fd, buf, sizeof(buf)));
+	EXPECT_EQ(200, pos(self->dev.fd));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(buf, sizeof(buf), 100, self->dev.seed));
 }
 
 TEST_F(fops, pread_leaves_the_file_position_alone)
 {
 	uint8_t buf[100];
 
-	ASSERT_EQ(10, lseek(self->fd, 10, SEEK_SET));
-	ASSERT_EQ(100, pread(self->fd, buf, sizeof(buf), 1000));
-	EXPECT_EQ(10, pos(self->fd));
+	ASSERT_EQ(10, lseek(self->dev.fd, 10, SEEK_SET));
+	ASSERT_EQ(100, pread(self->dev.fd, buf, sizeof(buf), 1000));
+	EXPECT_EQ(10, pos(self->dev.fd));
 }
 
 TEST_F(fops, pwrite_is_seen_by_pread)
 {
-	uint64_t off = 8 * 9, word = not_pattern(self->seed, off), got = 0;
+	uint64_t off = 8 * 9, word = not_pattern(self->dev.seed, off), got = 0;
 
 	self->dirty = true;
-	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
-	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
+	ASSERT_EQ(8, pwrite(self->dev.fd, &word, 8, off));
+	ASSERT_EQ(8, pread(self->dev.fd, &got, 8, off));
 	EXPECT_EQ(word, got);
 }
 
 TEST_F(fops, pwrite_is_seen_through_an_existing_mapping)
 {
-	uint64_t off = self->page + 24, word = not_pattern(self->seed, off);
-	uint8_t *p = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page,
-				     PROT_READ, MAP_SHARED);
+	uint64_t off = self->dev.page + 24,
+		 word = not_pattern(self->dev.seed, off);
+	uint8_t *p = mapdrv_must_map(_metadata, self->dev.fd, 0,
+				     2 * self->dev.page, PROT_READ, MAP_SHARED);
 
 	mapdrv_touch(p + off);
 	self->dirty = true;
-	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
+	ASSERT_EQ(8, pwrite(self->dev.fd, &word, 8, off));
 	EXPECT_EQ(word, mapdrv_touch(p + off));
-	munmap(p, 2 * self->page);
+	munmap(p, 2 * self->dev.page);
 }
 
 TEST_F(fops, unaligned_write_changes_only_its_bytes)
@@ -187,11 +186,13 @@ TEST_F(fops, unaligned_write_changes_only_its_bytes)
 	size_t i;
 
 	for (i = 0; i < sizeof(junk); i++)
-		junk[i] = ~mapdrv_pattern_byte(self->seed, off + i);
+		junk[i] = ~mapdrv_pattern_byte(self->dev.seed, off + i);
 	self->dirty = true;
-	ASSERT_EQ((ssize_t)sizeof(junk), pwrite(self->fd, junk, sizeof(junk), off));
-	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->fd, buf, sizeof(buf), 8 * 4 - 8));
-	mapdrv_fill_pattern(want, sizeof(want), 8 * 4 - 8, self->seed);
+	ASSERT_EQ((ssize_t)sizeof(junk),
+		  pwrite(self->dev.fd, junk, sizeof(junk), off));
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  pread(self->dev.fd, buf, sizeof(buf), 8 * 4 - 8));
+	mapdrv_fill_pattern(want, sizeof(want), 8 * 4 - 8, self->dev.seed);
 	memcpy(want + 8 + 5, junk, sizeof(junk));
 	EXPECT_EQ(0, memcmp(want, buf, sizeof(buf)));
 }
@@ -200,11 +201,11 @@ TEST_F(fops, write_advances_the_file_position)
 {
 	uint8_t buf[10];
 
-	mapdrv_fill_pattern(buf, sizeof(buf), 50, self->seed);
+	mapdrv_fill_pattern(buf, sizeof(buf), 50, self->dev.seed);
 	self->dirty = true;
-	ASSERT_EQ(50, lseek(self->fd, 50, SEEK_SET));
-	ASSERT_EQ(10, write(self->fd, buf, sizeof(buf)));
-	EXPECT_EQ(60, pos(self->fd));
+	ASSERT_EQ(50, lseek(self->dev.fd, 50, SEEK_SET));
+	ASSERT_EQ(10, write(self->dev.fd, buf, sizeof(buf)));
+	EXPECT_EQ(60, pos(self->dev.fd));
 }
 
 TEST_F(fops, write_crossing_the_end_is_short)
@@ -213,10 +214,13 @@ TEST_F(fops, write_crossing_the_end_is_short)
 	size_t i;
 
 	for (i = 0; i < sizeof(junk); i++)
-		junk[i] = ~mapdrv_pattern_byte(self->seed, self->size - 16 + i);
+		junk[i] = ~mapdrv_pattern_byte(self->dev.seed,
+					       self->dev.size - 16 + i);
 	self->dirty = true;
-	ASSERT_EQ(16, pwrite(self->fd, junk, sizeof(junk), self->size - 16));
-	ASSERT_EQ(16, pread(self->fd, buf, sizeof(buf), self->size - 16));
+	ASSERT_EQ(16, pwrite(self->dev.fd, junk, sizeof(junk),
+			     self->dev.size - 16));
+	ASSERT_EQ(16,
+		  pread(self->dev.fd, buf, sizeof(buf), self->dev.size - 16));
 	EXPECT_EQ(0, memcmp(junk, buf, 16));
 }
 
@@ -224,12 +228,13 @@ TEST_F(fops, write_crossing_the_end_leaves_the_position_at_the_end)
 {
 	uint8_t buf[64];
 
-	mapdrv_fill_pattern(buf, sizeof(buf), self->size - 16, self->seed);
+	mapdrv_fill_pattern(buf, sizeof(buf), self->dev.size - 16,
+			    self->dev.seed);
 	self->dirty = true;
-	ASSERT_EQ((off_t)self->size - 16,
-		  lseek(self->fd, self->size - 16, SEEK_SET));
-	ASSERT_EQ(16, write(self->fd, buf, sizeof(buf)));
-	EXPECT_EQ((off_t)self->size, pos(self->fd));
+	ASSERT_EQ((off_t)self->dev.size - 16,
+		  lseek(self->dev.fd, self->dev.size - 16, SEEK_SET));
+	ASSERT_EQ(16, write(self->dev.fd, buf, sizeof(buf)));
+	EXPECT_EQ((off_t)self->dev.size, pos(self->dev.fd));
 }
 
 TEST_F(fops, pwrite_at_the_end_is_enospc)
@@ -237,7 +242,7 @@ TEST_F(fops, pwrite_at_the_end_is_enospc)
 	uint64_t word = 0;
 
 	self->dirty = true;
-	EXPECT_EQ(-1, pwrite(self->fd, &word, 8, self->size));
+	EXPECT_EQ(-1, pwrite(self->dev.fd, &word, 8, self->dev.size));
 	EXPECT_EQ(ENOSPC, errno);
 }
 
@@ -246,7 +251,8 @@ TEST_F(fops, pwrite_past_the_end_is_enospc)
 	uint64_t word = 0;
 
 	self->dirty = true;
-	EXPECT_EQ(-1, pwrite(self->fd, &word, 8, self->size + self->page));
+	EXPECT_EQ(-1, pwrite(self->dev.fd, &word, 8,
+			     self->dev.size + self->dev.page));
 	EXPECT_EQ(ENOSPC, errno);
 }
 
@@ -255,10 +261,10 @@ TEST_F(fops, write_after_seeking_to_the_end_is_enospc)
 	uint64_t word = 0;
 
 	self->dirty = true;
-	ASSERT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
-	EXPECT_EQ(-1, write(self->fd, &word, 8));
+	ASSERT_EQ((off_t)self->dev.size, lseek(self->dev.fd, 0, SEEK_END));
+	EXPECT_EQ(-1, write(self->dev.fd, &word, 8));
 	EXPECT_EQ(ENOSPC, errno);
-	EXPECT_EQ((off_t)self->size, pos(self->fd));
+	EXPECT_EQ((off_t)self->dev.size, pos(self->dev.fd));
 }
 
 /* EBADF from the VFS: the fd is not open for writing. */
@@ -276,12 +282,12 @@ TEST_F(fops, write_on_a_read_only_fd_is_ebadf)
 
 TEST_F(fops, two_fds_see_the_same_bytes)
 {
-	uint64_t off = 8 * 21, word = not_pattern(self->seed, off), got = 0;
+	uint64_t off = 8 * 21, word = not_pattern(self->dev.seed, off), got = 0;
 	int fd = mapdrv_open(O_RDONLY);
 
 	ASSERT_LE(0, fd);
 	self->dirty = true;
-	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
+	ASSERT_EQ(8, pwrite(self->dev.fd, &word, 8, off));
 	ASSERT_EQ(8, pread(fd, &got, 8, off));
 	EXPECT_EQ(word, got);
 	close(fd);
@@ -289,37 +295,37 @@ TEST_F(fops, two_fds_see_the_same_bytes)
 
 TEST_F(fops, info_reports_the_abi_version)
 {
-	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
 
 	EXPECT_EQ((__u32)MAPDRV_ABI_VERSION, info.abi_version);
 }
 
 TEST_F(fops, info_reports_the_system_page_size)
 {
-	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
 
-	EXPECT_EQ(self->page, info.page_size);
+	EXPECT_EQ(self->dev.page, info.page_size);
 }
 
 TEST_F(fops, info_size_is_a_page_multiple_within_the_limits)
 {
-	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
 
-	EXPECT_EQ(0ULL, info.size % self->page);
+	EXPECT_EQ(0ULL, info.size % self->dev.page);
 	EXPECT_LT(0ULL, info.size);
-	EXPECT_GE(mapdrv_round_up(MAPDRV_SIZE_MAX, self->page), info.size);
+	EXPECT_GE(mapdrv_round_up(MAPDRV_SIZE_MAX, self->dev.page), info.size);
 }
 
 /* Both ends and the middle, with the seed INFO gives. */
 TEST_F(fops, info_seed_is_the_seed_of_the_pattern)
 {
-	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
 	uint64_t offs[] = { 0, info.size / 2 & ~7ULL, info.size - 8 };
 	uint64_t w;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		ASSERT_EQ(8, pread(self->fd, &w, 8, offs[i]));
+		ASSERT_EQ(8, pread(self->dev.fd, &w, 8, offs[i]));
 		EXPECT_EQ(mapdrv_pattern(info.seed, offs[i]), le64toh(w))
 			TH_LOG("offset %#llx", (unsigned long long)offs[i]);
 	}
@@ -331,9 +337,10 @@ TEST_F(fops, info_reserved_fields_are_zero)
 	size_t i;
 
 	memset(&info, 0xff, sizeof(info));
-	ASSERT_EQ(0, ioctl(self->fd, MAPDRV_IOC_INFO, &info));
-	for (i = 0; i < ARRAY_SIZE(info.reserved); i++)
+	ASSERT_EQ(0, ioctl(self->dev.fd, MAPDRV_IOC_INFO, &info));
+	for (i = 0; i < ARRAY_SIZE(info.reserved); i++) {
 		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%zu]", i);
+	}
 }
 
 TEST_F(fops, info_works_on_a_read_only_fd)
@@ -343,69 +350,74 @@ TEST_F(fops, info_works_on_a_read_only_fd)
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, mapdrv_get_info(fd, &info));
-	EXPECT_EQ(self->size, info.size);
+	EXPECT_EQ(self->dev.size, info.size);
 	close(fd);
 }
 
 /* Not spelled out by the ABI: the usual copy_to_user() failure. */
 TEST_F(fops, info_into_an_inaccessible_page_is_efault)
 {
-	void *p = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	void *p = mmap(NULL, self->dev.page, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_INFO, p));
+	EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_INFO, p));
 	EXPECT_EQ(EFAULT, errno);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(fops, restamp_with_set_seed_changes_the_pattern_under_a_mapping)
 {
-	uint64_t seed = other_seed(self->seed);
-	uint8_t *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+	uint64_t seed = other_seed(self->dev.seed);
+	uint8_t *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
 				     PROT_READ, MAP_SHARED);
 
 	/* fault every page in first: the restamp must show in place */
-	ASSERT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
+	ASSERT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
 	self->dirty = true;
-	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, seed));
-	munmap(p, self->size);
+	ASSERT_EQ(0,
+		  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->dev.size, 0, seed));
+	munmap(p, self->dev.size);
 }
 
 TEST_F(fops, restamp_with_set_seed_changes_the_info_seed)
 {
-	uint64_t seed = other_seed(self->seed);
+	uint64_t seed = other_seed(self->dev.seed);
 	struct mapdrv_info info;
 
 	self->dirty = true;
-	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
-	info = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0,
+		  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	info = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(seed, info.seed);
 }
 
 TEST_F(fops, restamp_with_set_seed_changes_the_sysfs_seed)
 {
-	uint64_t seed = other_seed(self->seed), got = 0;
+	uint64_t seed = other_seed(self->dev.seed), got = 0;
 
 	self->dirty = true;
-	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	ASSERT_EQ(0,
+		  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED, seed));
 	ASSERT_EQ(0, mapdrv_sysfs_u64("seed", true, &got));
 	EXPECT_EQ(seed, got);
 }
 
 TEST_F(fops, restamp_with_set_seed_accepts_every_bit_of_the_seed)
 {
-	uint64_t seed = ~self->seed | 1ULL << 63;
+	uint64_t seed = ~self->dev.seed | 1ULL << 63;
 	struct mapdrv_info info;
 	uint64_t w;
 
 	self->dirty = true;
-	ASSERT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED, seed));
-	info = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0,
+		  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED, seed));
+	info = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(seed, info.seed);
-	ASSERT_EQ(8, pread(self->fd, &w, 8, self->page));
-	EXPECT_EQ(mapdrv_pattern(seed, self->page), le64toh(w));
+	ASSERT_EQ(8, pread(self->dev.fd, &w, 8, self->dev.page));
+	EXPECT_EQ(mapdrv_pattern(seed, self->dev.page), le64toh(w));
 }
 
 TEST_F(fops, restamp_without_set_seed_keeps_the_seed)
@@ -413,27 +425,30 @@ TEST_F(fops, restamp_without_set_seed_keeps_the_seed)
 	struct mapdrv_info info;
 
 	self->dirty = true;
-	ASSERT_EQ(0, mapdrv_restamp(self->fd, 0, other_seed(self->seed)));
-	info = mapdrv_must_info(_metadata, self->fd);
-	EXPECT_EQ(self->seed, info.seed);
+	ASSERT_EQ(0,
+		  mapdrv_restamp(self->dev.fd, 0, other_seed(self->dev.seed)));
+	info = mapdrv_must_info(_metadata, self->dev.fd);
+	EXPECT_EQ(self->dev.seed, info.seed);
 }
 
 TEST_F(fops, restamp_without_set_seed_rewrites_the_pattern)
 {
-	uint64_t offs[] = { 0, self->page + 8, self->size - 8 }, w;
+	uint64_t offs[] = { 0, self->dev.page + 8, self->dev.size - 8 }, w;
 	uint8_t *p;
 	size_t i;
 
 	self->dirty = true;
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		w = not_pattern(self->seed, offs[i]);
-		ASSERT_EQ(8, pwrite(self->fd, &w, 8, offs[i]));
+		w = not_pattern(self->dev.seed, offs[i]);
+		ASSERT_EQ(8, pwrite(self->dev.fd, &w, 8, offs[i]));
 	}
-	ASSERT_EQ(0, mapdrv_restamp(self->fd, 0, other_seed(self->seed)));
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
-			    MAP_SHARED);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
-	munmap(p, self->size);
+	ASSERT_EQ(0,
+		  mapdrv_restamp(self->dev.fd, 0, other_seed(self->dev.seed)));
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
+			    PROT_READ, MAP_SHARED);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
+	munmap(p, self->dev.size);
 }
 
 TEST_F(fops, restamp_with_an_unknown_flag_bit_is_einval)
@@ -444,9 +459,9 @@ TEST_F(fops, restamp_with_an_unknown_flag_bit_is_einval)
 	for (bit = 0; bit < 32; bit++) {
 		if (MAPDRV_RESTAMP_FLAGS & 1U << bit)
 			continue;
-		EXPECT_EQ(-EINVAL, mapdrv_restamp(self->fd,
+		EXPECT_EQ(-EINVAL, mapdrv_restamp(self->dev.fd,
 						  MAPDRV_RESTAMP_SET_SEED | 1U << bit,
-						  other_seed(self->seed)))
+						  other_seed(self->dev.seed)))
 			TH_LOG("flags bit %u", bit);
 	}
 }
@@ -454,7 +469,7 @@ TEST_F(fops, restamp_with_an_unknown_flag_bit_is_einval)
 TEST_F(fops, restamp_with_nonzero_reserved_is_einval)
 {
 	struct mapdrv_restamp rs = {
-		.seed = other_seed(self->seed),
+		.seed = other_seed(self->dev.seed),
 		.flags = MAPDRV_RESTAMP_SET_SEED,
 	};
 	uint32_t bad[] = { 1, 1U << 31 };
@@ -463,7 +478,7 @@ TEST_F(fops, restamp_with_nonzero_reserved_is_einval)
 	self->dirty = true;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		rs.reserved = bad[i];
-		EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_RESTAMP, &rs))
+		EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_RESTAMP, &rs))
 			TH_LOG("reserved %#x", bad[i]);
 		EXPECT_EQ(EINVAL, errno);
 	}
@@ -472,17 +487,17 @@ TEST_F(fops, restamp_with_nonzero_reserved_is_einval)
 /* A refused restamp must not have restamped, nor changed the seed. */
 TEST_F(fops, refused_restamp_changes_neither_buffer_nor_seed)
 {
-	uint64_t off = 8 * 13, word = not_pattern(self->seed, off), got = 0;
+	uint64_t off = 8 * 13, word = not_pattern(self->dev.seed, off), got = 0;
 	struct mapdrv_info info;
 
 	self->dirty = true;
-	ASSERT_EQ(8, pwrite(self->fd, &word, 8, off));
-	ASSERT_EQ(-EINVAL, mapdrv_restamp(self->fd,
+	ASSERT_EQ(8, pwrite(self->dev.fd, &word, 8, off));
+	ASSERT_EQ(-EINVAL, mapdrv_restamp(self->dev.fd,
 					  MAPDRV_RESTAMP_SET_SEED | 1U << 31,
-					  other_seed(self->seed)));
-	info = mapdrv_must_info(_metadata, self->fd);
-	EXPECT_EQ(self->seed, info.seed);
-	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
+					  other_seed(self->dev.seed)));
+	info = mapdrv_must_info(_metadata, self->dev.fd);
+	EXPECT_EQ(self->dev.seed, info.seed);
+	ASSERT_EQ(8, pread(self->dev.fd, &got, 8, off));
 	EXPECT_EQ(word, got);
 }
 
@@ -494,28 +509,28 @@ TEST_F(fops, restamp_on_a_read_only_fd_is_ebadf)
 	ASSERT_LE(0, fd);
 	self->dirty = true;
 	EXPECT_EQ(-EBADF, mapdrv_restamp(fd, MAPDRV_RESTAMP_SET_SEED,
-					 other_seed(self->seed)));
-	info = mapdrv_must_info(_metadata, self->fd);
-	EXPECT_EQ(self->seed, info.seed);
+					 other_seed(self->dev.seed)));
+	info = mapdrv_must_info(_metadata, self->dev.fd);
+	EXPECT_EQ(self->dev.seed, info.seed);
 	close(fd);
 }
 
 /* Not spelled out by the ABI: the usual copy_from_user() failure. */
 TEST_F(fops, restamp_from_an_inaccessible_page_is_efault)
 {
-	void *p = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	void *p = mmap(NULL, self->dev.page, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, p);
 	self->dirty = true;
-	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_RESTAMP, p));
+	EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_RESTAMP, p));
 	EXPECT_EQ(EFAULT, errno);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(fops, sysfs_size_is_the_info_size_in_decimal)
 {
-	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
 	uint64_t v = 0;
 
 	ASSERT_EQ(0, mapdrv_sysfs_u64("size", false, &v));
@@ -524,7 +539,7 @@ TEST_F(fops, sysfs_size_is_the_info_size_in_decimal)
 
 TEST_F(fops, sysfs_seed_is_the_info_seed_in_hex)
 {
-	struct mapdrv_info info = mapdrv_must_info(_metadata, self->fd);
+	struct mapdrv_info info = mapdrv_must_info(_metadata, self->dev.fd);
 	char text[64], want[64];
 
 	ASSERT_LT(0, mapdrv_sysfs_read("seed", text, sizeof(text)));
@@ -539,18 +554,18 @@ TEST_F(fops, sysfs_faults_follows_the_info_faults)
 	uint64_t v0 = 0, v1 = 0;
 	uint8_t *p;
 
-	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_FAULT, 0);
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	before = mapdrv_must_info(_metadata, self->fd);
+	mapdrv_must_set_mode(_metadata, self->dev.fd, MAPDRV_MODE_FAULT, 0);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	ASSERT_EQ(0, mapdrv_sysfs_u64("faults", false, &v0));
 	mapdrv_touch(p);
-	after = mapdrv_must_info(_metadata, self->fd);
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	ASSERT_EQ(0, mapdrv_sysfs_u64("faults", false, &v1));
 	EXPECT_EQ(before.faults, v0);
 	EXPECT_EQ(after.faults, v1);
 	EXPECT_EQ(v0 + 1, v1);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(fops, sysfs_mappings_follows_the_info_live_vmas)
@@ -559,13 +574,13 @@ TEST_F(fops, sysfs_mappings_follows_the_info_live_vmas)
 	uint64_t v0 = 0, v1 = 0;
 	uint8_t *p;
 
-	before = mapdrv_must_info(_metadata, self->fd);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	ASSERT_EQ(0, mapdrv_sysfs_u64("mappings", false, &v0));
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	mapped = mapdrv_must_info(_metadata, self->fd);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	mapped = mapdrv_must_info(_metadata, self->dev.fd);
 	ASSERT_EQ(0, mapdrv_sysfs_u64("mappings", false, &v1));
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 	EXPECT_EQ(before.live_vmas, v0);
 	EXPECT_EQ(mapped.live_vmas, v1);
 	EXPECT_EQ(v0 + 1, v1);
@@ -665,11 +680,243 @@ TEST_F(fops, unprivileged_open_is_eacces)
 }
 
 /*
+ * The golden words (mapdrv_golden.h, computed outside mapdrv): after a
+ * RESTAMP with each of their seeds, the buffer holds their bytes at their
+ * offsets, as raw bytes through a mapping and through pread(). Offsets past
+ * this buffer are for the 1 GiB load of mapdrv_module_test.
+ */
+FIXTURE(golden) {
+	struct mapdrv_test_dev dev;	/* O_RDWR; the teardown restamps */
+};
+
+FIXTURE_VARIANT(golden) {
+	uint64_t seed;
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_0) {
+	.seed = 0,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_1) {
+	.seed = 1,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_0x0123456789abcdef) {
+	.seed = 0x0123456789abcdefULL,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_bit_63_only) {
+	.seed = 0x8000000000000000ULL,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_all_ones) {
+	.seed = 0xffffffffffffffffULL,
+};
+
+FIXTURE_VARIANT_ADD(golden, seed_0xfedcba9876543210) {
+	.seed = 0xfedcba9876543210ULL,
+};
+
+FIXTURE_SETUP(golden)
+{
+	int ret;
+
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, 1);
+	ret = mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+			     variant->seed);
+	ASSERT_EQ(0, ret) TH_LOG("RESTAMP: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(golden)
+{
+	EXPECT_EQ(0, mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+				    self->dev.seed));
+	close(self->dev.fd);
+}
+
+TEST_F(golden, mapping_holds_the_golden_bytes)
+{
+	const uint8_t *p = mapdrv_must_map(_metadata, self->dev.fd, 0,
+					   self->dev.size, PROT_READ,
+					   MAP_SHARED);
+	size_t i, checked = 0;
+
+	for (i = 0; i < MAPDRV_GOLDEN_COUNT; i++) {
+		const struct mapdrv_golden *g = &mapdrv_golden[i];
+
+		if (g->seed != variant->seed || g->off + 8 > self->dev.size)
+			continue;
+		checked++;
+		EXPECT_EQ(0, memcmp(p + g->off, g->bytes, 8))
+			TH_LOG("offset %#llx", (unsigned long long)g->off);
+	}
+	/* offset 0 at least: never a vacuous pass */
+	EXPECT_LT(0U, checked);
+	munmap((void *)p, self->dev.size);
+}
+
+TEST_F(golden, pread_returns_the_golden_bytes)
+{
+	uint8_t got[8];
+	size_t i;
+
+	for (i = 0; i < MAPDRV_GOLDEN_COUNT; i++) {
+		const struct mapdrv_golden *g = &mapdrv_golden[i];
+
+		if (g->seed != variant->seed || g->off + 8 > self->dev.size)
+			continue;
+		ASSERT_EQ(8, pread(self->dev.fd, got, 8, (off_t)g->off));
+		EXPECT_EQ(0, memcmp(got, g->bytes, 8))
+			TH_LOG("offset %#llx", (unsigned long long)g->off);
+	}
+}
+
+/*
+ * Every sysfs attribute of mapdrv is read-only, for root too: mode 0444, an
+ * open for writing is refused with EACCES by sysfs itself, and where root
+ * made the file writable with chmod, a write fails with EIO (the attribute
+ * has no store method; a module parameter of mode 0444 gets none either)
+ * and changes nothing. One variant per attribute of the device and per
+ * module parameter; a sweep of the device's directory catches new ones.
+ */
+FIXTURE(sysfs_ro) {
+	char before[256];	/* the value before the write attempts */
+	mode_t mode;		/* the file's mode, put back by the teardown */
+};
+
+FIXTURE_VARIANT(sysfs_ro) {
+	const char *path;
+	bool counter;		/* may move meanwhile */
+};
+
+#define SYSFS_RO_CASE(name, dir, file, ...)				\
+	FIXTURE_VARIANT_ADD(sysfs_ro, name) {				\
+		.path = dir "/" file, __VA_ARGS__			\
+	}
+
+#define MAPDRV_PARAMS_DIR	MAPDRV_MODULE_DIR "/parameters"
+
+SYSFS_RO_CASE(size, MAPDRV_SYSFS_DIR, "size");
+SYSFS_RO_CASE(seed, MAPDRV_SYSFS_DIR, "seed");
+SYSFS_RO_CASE(faults, MAPDRV_SYSFS_DIR, "faults", .counter = true);
+SYSFS_RO_CASE(mappings, MAPDRV_SYSFS_DIR, "mappings", .counter = true);
+SYSFS_RO_CASE(mode, MAPDRV_SYSFS_DIR, "mode");
+SYSFS_RO_CASE(window, MAPDRV_SYSFS_DIR, "window");
+SYSFS_RO_CASE(param_size, MAPDRV_PARAMS_DIR, "size");
+SYSFS_RO_CASE(param_seed, MAPDRV_PARAMS_DIR, "seed");
+SYSFS_RO_CASE(param_mode, MAPDRV_PARAMS_DIR, "mode");
+SYSFS_RO_CASE(param_window, MAPDRV_PARAMS_DIR, "window");
+
+FIXTURE_SETUP(sysfs_ro)
+{
+	struct stat st;
+	int ret;
+
+	if (!mapdrv_dev_present())
+		MAPDRV_SETUP_SKIP("%s does not exist", MAPDRV_DEV_PATH);
+	ret = mapdrv_read_file(variant->path, self->before,
+			       sizeof(self->before));
+	ASSERT_LE(0, ret) TH_LOG("%s: %s", variant->path, strerror(-ret));
+	ASSERT_EQ(0, stat(variant->path, &st));
+	self->mode = st.st_mode & 07777;
+}
+
+/* As found: a teardown that made it 0444 would hide a writable one. */
+FIXTURE_TEARDOWN(sysfs_ro)
+{
+	chmod(variant->path, self->mode);
+}
+
+/* The value must not have changed (unless it is a counter). */
+static void expect_unchanged(struct __test_metadata *_metadata,
+			     const FIXTURE_VARIANT(sysfs_ro) *variant,
+			     const char *before)
+{
+	char after[256];
+
+	ASSERT_LE(0, mapdrv_read_file(variant->path, after, sizeof(after)));
+	if (!variant->counter)
+		EXPECT_STREQ(before, after);
+}
+
+TEST_F(sysfs_ro, mode_is_0444)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(variant->path, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(0444U, st.st_mode & 07777);
+}
+
+TEST_F(sysfs_ro, open_for_writing_is_eacces_even_for_root)
+{
+	static const int flags[] = { O_WRONLY, O_RDWR, O_WRONLY | O_TRUNC };
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		fd = open(variant->path, flags[i] | O_CLOEXEC);
+		EXPECT_EQ(-1, fd) {
+			TH_LOG("opened for writing (flags %#x)", flags[i]);
+			close(fd);
+		}
+		EXPECT_EQ(EACCES, errno) TH_LOG("%s", strerror(errno));
+	}
+	expect_unchanged(_metadata, variant, self->before);
+}
+
+TEST_F(sysfs_ro, write_after_chmod_by_root_is_eio_and_changes_nothing)
+{
+	int fd;
+
+	ASSERT_EQ(0, chmod(variant->path, 0644))
+		TH_LOG("chmod: %s", strerror(errno));
+	fd = open(variant->path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	EXPECT_EQ(-1, write(fd, "1\n", 2));
+	EXPECT_EQ(EIO, errno) TH_LOG("%s", strerror(errno));
+	close(fd);
+	expect_unchanged(_metadata, variant, self->before);
+}
+
+/* Every regular file of the device's directory but the driver core's. */
+TEST(sysfs_no_attribute_of_the_device_is_writable)
+{
+	struct dirent *de;
+	char path[512];
+	struct stat st;
+	int n = 0;
+	DIR *dir;
+
+	if (!mapdrv_dev_present())
+		SKIP(return, "%s does not exist", MAPDRV_DEV_PATH);
+	dir = opendir(MAPDRV_SYSFS_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		snprintf(path, sizeof(path), "%s/%s", MAPDRV_SYSFS_DIR,
+			 de->d_name);
+		/* uevent is the driver core's, writable on purpose */
+		if (!strcmp(de->d_name, "uevent") || lstat(path, &st) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		n++;
+		EXPECT_EQ(0U, st.st_mode & 0222)
+			TH_LOG("%s is %o", path, st.st_mode & 07777);
+		EXPECT_EQ(-1, open(path, O_WRONLY | O_CLOEXEC))
+			TH_LOG("%s opened for writing", path);
+	}
+	closedir(dir);
+	/* dev and the six attributes at least */
+	EXPECT_LE(7, n);
+}
+
+/*
  * Unknown ioctl numbers: ENOTTY, without touching the argument. Some share
  * a number (nr) with a real command but not its size or direction.
  */
 FIXTURE(ioctl_unknown) {
-	int fd;
+	struct mapdrv_test_dev dev;	/* O_RDWR */
 };
 
 FIXTURE_VARIANT(ioctl_unknown) {
@@ -718,15 +965,13 @@ FIXTURE_VARIANT_ADD(ioctl_unknown, random_number) {
 
 FIXTURE_SETUP(ioctl_unknown)
 {
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, 0);
 }
 
 FIXTURE_TEARDOWN(ioctl_unknown)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 TEST_F(ioctl_unknown, is_enotty)
@@ -734,7 +979,7 @@ TEST_F(ioctl_unknown, is_enotty)
 	uint8_t arg[1 << 14];
 
 	memset(arg, 0, sizeof(arg));
-	EXPECT_EQ(-1, ioctl(self->fd, variant->cmd, arg));
+	EXPECT_EQ(-1, ioctl(self->dev.fd, variant->cmd, arg));
 	EXPECT_EQ(ENOTTY, errno);
 }
 
@@ -744,7 +989,7 @@ TEST_F(ioctl_unknown, leaves_its_argument_alone)
 	size_t i, changed = 0;
 
 	memset(arg, 0xa5, sizeof(arg));
-	ioctl(self->fd, variant->cmd, arg);
+	ioctl(self->dev.fd, variant->cmd, arg);
 	for (i = 0; i < sizeof(arg); i++)
 		changed += arg[i] != 0xa5;
 	EXPECT_EQ(0U, changed);
@@ -755,8 +1000,7 @@ TEST_F(ioctl_unknown, leaves_its_argument_alone)
  * sizes * (buffer size) + bytes, so that the cases fit any buffer size.
  */
 FIXTURE(llseek) {
-	int fd;
-	uint64_t size;
+	struct mapdrv_test_dev dev;	/* O_RDONLY */
 	off_t start, off;
 };
 
@@ -844,35 +1088,30 @@ FIXTURE_VARIANT_ADD(llseek, end_minus_the_size_minus_one) {
 
 FIXTURE_SETUP(llseek)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->fd = mapdrv_open(O_RDONLY);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_info(_metadata, self->fd);
-	self->size = info.size;
-	self->start = variant->start_sizes * (off_t)info.size +
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDONLY,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, 0);
+	self->start = variant->start_sizes * (off_t)self->dev.size +
 		      variant->start_bytes;
-	self->off = variant->off_sizes * (off_t)info.size + variant->off_bytes;
-	ASSERT_EQ(self->start, lseek(self->fd, self->start, SEEK_SET));
+	self->off = variant->off_sizes * (off_t)self->dev.size +
+		    variant->off_bytes;
+	ASSERT_EQ(self->start, lseek(self->dev.fd, self->start, SEEK_SET));
 }
 
 FIXTURE_TEARDOWN(llseek)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 TEST_F(llseek, returns_the_new_position_or_einval)
 {
-	off_t ret = lseek(self->fd, self->off, variant->whence);
+	off_t ret = lseek(self->dev.fd, self->off, variant->whence);
 	int err = errno;
 
 	if (variant->err) {
 		EXPECT_EQ(-1, ret);
 		EXPECT_EQ(variant->err, err) TH_LOG("errno %s", strerror(err));
 	} else {
-		EXPECT_EQ(variant->res_sizes * (off_t)self->size +
+		EXPECT_EQ(variant->res_sizes * (off_t)self->dev.size +
 			  variant->res_bytes, ret)
 			TH_LOG("errno %s", ret < 0 ? strerror(err) : "-");
 	}
@@ -881,11 +1120,11 @@ TEST_F(llseek, returns_the_new_position_or_einval)
 TEST_F(llseek, position_is_then_the_result_or_unchanged)
 {
 	off_t want = variant->err ? self->start :
-		     variant->res_sizes * (off_t)self->size +
+		     variant->res_sizes * (off_t)self->dev.size +
 		     variant->res_bytes;
 
-	lseek(self->fd, self->off, variant->whence);
-	EXPECT_EQ(want, pos(self->fd));
+	lseek(self->dev.fd, self->off, variant->whence);
+	EXPECT_EQ(want, pos(self->dev.fd));
 }
 
 TEST_HARNESS_MAIN

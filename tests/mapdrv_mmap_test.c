@@ -21,6 +21,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 /* A word that is never the pattern at @off. */
 static uint64_t not_pattern(uint64_t seed, uint64_t off)
 {
@@ -28,12 +30,7 @@ static uint64_t not_pattern(uint64_t seed, uint64_t off)
 }
 
 FIXTURE(mmap) {
-	int fd;			/* O_RDWR, in the variant's mode */
-	size_t page;
-	size_t npages;		/* of the buffer */
-	uint64_t size;
-	uint64_t seed;		/* the teardown restamps with it */
-	uint32_t mode, window;	/* of self->fd, as INFO reports them */
+	struct mapdrv_test_dev dev;	/* O_RDWR, in the variant's mode */
 	bool dirty;		/* the test wrote to the buffer */
 };
 
@@ -45,30 +42,17 @@ MAPDRV_MODE_VARIANTS(mmap)
 
 FIXTURE_SETUP(mmap)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
-				    variant->window);
-	ASSERT_NE(0ULL, info.size);
-	ASSERT_EQ(0ULL, info.size % self->page);
-	self->size = info.size;
-	self->seed = info.seed;
-	self->npages = info.size / self->page;
-	self->mode = info.mode;
-	self->window = info.window;
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR, variant->mode,
+			      variant->window, 0);
 }
 
 FIXTURE_TEARDOWN(mmap)
 {
 	if (self->dirty)
-		EXPECT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED,
-					    self->seed));
-	close(self->fd);
+		EXPECT_EQ(0,
+			  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+					 self->dev.seed));
+	close(self->dev.fd);
 }
 
 /* Another descriptor of the device, in the variant's mode. */
@@ -87,11 +71,12 @@ static size_t some_pages(size_t npages)
 
 TEST_F(mmap, whole_buffer_shows_the_pattern)
 {
-	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
 				  PROT_READ, MAP_SHARED);
 
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
-	munmap(p, self->size);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
+	munmap(p, self->dev.size);
 }
 
 TEST_F(mmap, shared_mapping_of_a_read_only_fd_shows_the_pattern)
@@ -99,10 +84,11 @@ TEST_F(mmap, shared_mapping_of_a_read_only_fd_shows_the_pattern)
 	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	p = mapdrv_must_map(_metadata, fd, 0, self->size, PROT_READ,
+	p = mapdrv_must_map(_metadata, fd, 0, self->dev.size, PROT_READ,
 			    MAP_SHARED);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
-	munmap(p, self->size);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
+	munmap(p, self->dev.size);
 	close(fd);
 }
 
@@ -111,30 +97,32 @@ TEST_F(mmap, mapping_outlives_its_fd)
 	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	p = mapdrv_must_map(_metadata, fd, 0, self->size, PROT_READ,
+	p = mapdrv_must_map(_metadata, fd, 0, self->dev.size, PROT_READ,
 			    MAP_SHARED);
 	ASSERT_EQ(0, close(fd));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
-	munmap(p, self->size);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
+	munmap(p, self->dev.size);
 }
 
 TEST_F(mmap, private_read_only_mapping_shows_the_pattern)
 {
-	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
 				  PROT_READ, MAP_PRIVATE);
 
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->size, 0, self->seed));
-	munmap(p, self->size);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
+	munmap(p, self->dev.size);
 }
 
 /* The driver's own refusal: MAP_PRIVATE mappings are read-only. */
 TEST_F(mmap, private_writable_mapping_is_eperm)
 {
-	void *p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-		       self->fd, 0);
+	void *p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE, self->dev.fd, 0);
 
 	ASSERT_EQ(MAP_FAILED, p)
-		munmap(p, self->page);
+		munmap(p, self->dev.page);
 	EXPECT_EQ(EPERM, errno);
 }
 
@@ -147,9 +135,10 @@ TEST_F(mmap, private_writable_mapping_of_a_read_only_fd_is_eperm)
 	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 fd, 0);
 	ASSERT_EQ(MAP_FAILED, p)
-		munmap(p, self->page);
+		munmap(p, self->dev.page);
 	EXPECT_EQ(EPERM, errno);
 	close(fd);
 }
@@ -160,12 +149,12 @@ TEST_F(mmap, private_writable_mapping_of_a_read_only_fd_is_eperm)
  */
 TEST_F(mmap, private_mapping_cannot_be_made_writable_by_mprotect)
 {
-	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 				  PROT_READ, MAP_PRIVATE);
 
-	EXPECT_EQ(-1, mprotect(p, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(-1, mprotect(p, self->dev.page, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 /* EACCES from the kernel's mmap(): the fd is not open for writing. */
@@ -174,9 +163,10 @@ TEST_F(mmap, shared_writable_mapping_of_a_read_only_fd_is_eacces)
 	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
 	ASSERT_EQ(MAP_FAILED, p)
-		munmap(p, self->page);
+		munmap(p, self->dev.page);
 	EXPECT_EQ(EACCES, errno);
 	close(fd);
 }
@@ -190,11 +180,11 @@ TEST_F(mmap, shared_mapping_of_a_read_only_fd_cannot_be_made_writable)
 	int fd = open_in_mode(_metadata, variant, O_RDONLY);
 	void *p;
 
-	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+	p = mapdrv_must_map(_metadata, fd, 0, self->dev.page, PROT_READ,
 			    MAP_SHARED);
-	EXPECT_EQ(-1, mprotect(p, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(-1, mprotect(p, self->dev.page, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 	close(fd);
 }
 
@@ -206,12 +196,12 @@ TEST_F(mmap, mapping_is_dontexpand_and_dontdump)
 
 	if (access("/proc/self/smaps", R_OK))
 		SKIP(return, "no /proc/self/smaps (CONFIG_PROC_PAGE_MONITOR=n?)");
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	ASSERT_EQ(0, mapdrv_vma_flags(p, flags, sizeof(flags)));
 	EXPECT_TRUE(mapdrv_vma_has_flag(flags, "de")) TH_LOG("VmFlags:%s", flags);
 	EXPECT_TRUE(mapdrv_vma_has_flag(flags, "dd")) TH_LOG("VmFlags:%s", flags);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 /* EFAULT comes from mremap() itself, for a VM_DONTEXPAND mapping. */
@@ -219,30 +209,30 @@ TEST_F(mmap, mremap_growing_in_place_is_efault)
 {
 	uint8_t *p;
 
-	if (self->npages < 2)
+	if (self->dev.npages < 2)
 		SKIP(return, "needs a buffer of 2 pages");
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	EXPECT_EQ(MAP_FAILED, mremap(p, self->page, 2 * self->page, 0));
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	EXPECT_EQ(MAP_FAILED, mremap(p, self->dev.page, 2 * self->dev.page, 0));
 	EXPECT_EQ(EFAULT, errno);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(mmap, mremap_growing_with_maymove_is_efault)
 {
 	uint8_t *p, *q;
 
-	if (self->npages < 2)
+	if (self->dev.npages < 2)
 		SKIP(return, "needs a buffer of 2 pages");
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	q = mremap(p, self->page, 2 * self->page, MREMAP_MAYMOVE);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	q = mremap(p, self->dev.page, 2 * self->dev.page, MREMAP_MAYMOVE);
 	EXPECT_EQ(MAP_FAILED, q) {
-		munmap(q, 2 * self->page);
+		munmap(q, 2 * self->dev.page);
 		return;
 	}
 	EXPECT_EQ(EFAULT, errno);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(mmap, mremap_shrinking_keeps_the_rest_readable)
@@ -250,17 +240,18 @@ TEST_F(mmap, mremap_shrinking_keeps_the_rest_readable)
 	struct mapdrv_info before, after;
 	uint8_t *p, *q;
 
-	if (self->npages < 4)
+	if (self->dev.npages < 4)
 		SKIP(return, "needs a buffer of 4 pages");
-	before = mapdrv_must_info(_metadata, self->fd);
-	p = mapdrv_must_map(_metadata, self->fd, 0, 4 * self->page, PROT_READ,
-			    MAP_SHARED);
-	q = mremap(p, 4 * self->page, 2 * self->page, 0);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 4 * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	q = mremap(p, 4 * self->dev.page, 2 * self->dev.page, 0);
 	ASSERT_EQ(p, q) TH_LOG("mremap: %s", strerror(errno));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, 2 * self->page, 0, self->seed));
-	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, 2 * self->dev.page, 0,
+					   self->dev.seed));
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas + 1, after.live_vmas);
-	munmap(p, 2 * self->page);
+	munmap(p, 2 * self->dev.page);
 }
 
 TEST_F(mmap, mremap_moving_keeps_the_data_and_the_vma_count)
@@ -268,111 +259,117 @@ TEST_F(mmap, mremap_moving_keeps_the_data_and_the_vma_count)
 	struct mapdrv_info before, after;
 	uint8_t *p, *q, *target;
 
-	if (self->npages < 2)
+	if (self->dev.npages < 2)
 		SKIP(return, "needs a buffer of 2 pages");
 	/* A free place to move to, reserved so nothing else lands there. */
-	target = mmap(NULL, 2 * self->page, PROT_NONE,
+	target = mmap(NULL, 2 * self->dev.page, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, target);
-	p = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 2 * self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	mapdrv_touch(p);
-	before = mapdrv_must_info(_metadata, self->fd);
-	q = mremap(p, 2 * self->page, 2 * self->page,
+	before = mapdrv_must_info(_metadata, self->dev.fd);
+	q = mremap(p, 2 * self->dev.page, 2 * self->dev.page,
 		   MREMAP_MAYMOVE | MREMAP_FIXED, target);
 	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
-	EXPECT_EQ(-1, mapdrv_check_pattern(q, 2 * self->page, 0, self->seed));
-	after = mapdrv_must_info(_metadata, self->fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(q, 2 * self->dev.page, 0,
+					   self->dev.seed));
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
-	munmap(q, 2 * self->page);
+	munmap(q, 2 * self->dev.page);
 }
 
 /* Lazy modes map nothing at mmap() time; EAGER maps every page. */
 TEST_F(mmap, untouched_pages_are_resident_only_in_eager_mode)
 {
-	long want = self->mode == MAPDRV_MODE_EAGER ? (long)self->npages : 0;
-	void *p = mapdrv_must_map(_metadata, self->fd, 0, self->size,
+	long want = self->dev.mode == MAPDRV_MODE_EAGER ?
+		    (long)self->dev.npages : 0;
+	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
 				  PROT_READ, MAP_SHARED);
 
-	EXPECT_EQ(want, mapdrv_resident_pages(p, self->npages, NULL));
-	munmap(p, self->size);
+	EXPECT_EQ(want, mapdrv_resident_pages(p, self->dev.npages, NULL));
+	munmap(p, self->dev.size);
 }
 
 /* Its window: the page alone in FAULT mode; in EAGER mode, everything. */
 TEST_F(mmap, touching_a_page_makes_exactly_its_window_resident)
 {
-	size_t n = self->npages, touched = n / 2 + 3 < n ? n / 2 + 3 : n - 1;
+	size_t n = self->dev.npages,
+	       touched = n / 2 + 3 < n ? n / 2 + 3 : n - 1;
 	struct mapdrv_model m;
 	uint8_t *p;
 
-	mapdrv_must_model(_metadata, &m, self->mode, self->window, 0, n);
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->size, PROT_READ,
-			    MAP_SHARED);
-	mapdrv_touch(p + touched * self->page);
+	mapdrv_must_model(_metadata, &m, self->dev.mode, self->dev.window, 0,
+			  n);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
+			    PROT_READ, MAP_SHARED);
+	mapdrv_touch(p + touched * self->dev.page);
 	mapdrv_model_touch(&m, touched);
 	mapdrv_expect_resident(_metadata, p, &m);
-	munmap(p, self->size);
+	munmap(p, self->dev.size);
 	mapdrv_model_free(&m);
 }
 
 /* One fault per page in FAULT mode, per window in AROUND, none in EAGER. */
 TEST_F(mmap, first_touch_of_each_window_is_one_fault)
 {
-	size_t n = some_pages(self->npages), i;
+	size_t n = some_pages(self->dev.npages), i;
 	struct mapdrv_info before, after;
 	struct mapdrv_model m;
 	uint8_t *p;
 
-	mapdrv_must_model(_metadata, &m, self->mode, self->window, 0, n);
-	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
-			    MAP_SHARED);
-	before = mapdrv_must_info(_metadata, self->fd);
+	mapdrv_must_model(_metadata, &m, self->dev.mode, self->dev.window, 0,
+			  n);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	/* every other page, and the last one; two words of each */
 	for (i = 0; i < n; i++) {
 		if (i % 2 && i != n - 1)
 			continue;
-		mapdrv_touch(p + i * self->page);
-		mapdrv_touch(p + (i + 1) * self->page - 8);
+		mapdrv_touch(p + i * self->dev.page);
+		mapdrv_touch(p + (i + 1) * self->dev.page - 8);
 		mapdrv_model_touch(&m, i);
 	}
-	after = mapdrv_must_info(_metadata, self->fd);
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(m.faults, after.faults - before.faults);
 	mapdrv_expect_resident(_metadata, p, &m);
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
 TEST_F(mmap, touching_a_page_again_does_not_fault)
 {
-	size_t n = some_pages(self->npages), i;
+	size_t n = some_pages(self->dev.npages), i;
 	struct mapdrv_info before, after;
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	for (i = 0; i < n; i++)
-		mapdrv_touch(p + i * self->page);
-	before = mapdrv_must_info(_metadata, self->fd);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page, 0, self->seed));
-	after = mapdrv_must_info(_metadata, self->fd);
+		mapdrv_touch(p + i * self->dev.page);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page, 0,
+					   self->dev.seed));
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.faults, after.faults);
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 }
 
 TEST_F(mmap, madvise_dontneed_makes_touched_pages_non_resident)
 {
-	size_t n = some_pages(self->npages), i;
+	size_t n = some_pages(self->dev.npages), i;
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	for (i = 0; i < n; i++)
-		mapdrv_touch(p + i * self->page);
+		mapdrv_touch(p + i * self->dev.page);
 	ASSERT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
-	ASSERT_EQ(0, madvise(p, n * self->page, MADV_DONTNEED))
+	ASSERT_EQ(0, madvise(p, n * self->dev.page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
 	EXPECT_EQ(0, mapdrv_resident_pages(p, n, NULL));
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 }
 
 TEST_F(mmap, touch_after_madvise_dontneed_is_exactly_one_more_fault)
@@ -380,80 +377,83 @@ TEST_F(mmap, touch_after_madvise_dontneed_is_exactly_one_more_fault)
 	struct mapdrv_info before, after;
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	mapdrv_touch(p);
-	ASSERT_EQ(0, madvise(p, self->page, MADV_DONTNEED))
+	ASSERT_EQ(0, madvise(p, self->dev.page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
-	before = mapdrv_must_info(_metadata, self->fd);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	mapdrv_touch(p);
-	mapdrv_touch(p + self->page - 8);
-	after = mapdrv_must_info(_metadata, self->fd);
+	mapdrv_touch(p + self->dev.page - 8);
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(1ULL, after.faults - before.faults);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(mmap, madvise_dontneed_keeps_what_was_written)
 {
-	uint64_t off = self->page / 2, word = not_pattern(self->seed, off);
+	uint64_t off = self->dev.page / 2,
+		 word = not_pattern(self->dev.seed, off);
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
 	self->dirty = true;
 	mapdrv_poke(p + off, word);
-	ASSERT_EQ(0, madvise(p, self->page, MADV_DONTNEED))
+	ASSERT_EQ(0, madvise(p, self->dev.page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
 	EXPECT_EQ(word, mapdrv_touch(p + off));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, off, 0, self->seed));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p + off + 8, self->page - off - 8,
-					   off + 8, self->seed));
-	munmap(p, self->page);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, off, 0, self->dev.seed));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p + off + 8, self->dev.page - off - 8,
+				       off + 8, self->dev.seed));
+	munmap(p, self->dev.page);
 }
 
 TEST_F(mmap, shared_write_is_seen_by_another_mapping)
 {
-	uint64_t off = self->page + 16, word = not_pattern(self->seed, off);
+	uint64_t off = self->dev.page + 16,
+		 word = not_pattern(self->dev.seed, off);
 	uint8_t *a, *b;
 
-	if (self->npages < 2)
+	if (self->dev.npages < 2)
 		SKIP(return, "needs a buffer of 2 pages");
 	/* b maps the second page of a, at an address of its own */
-	a = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page,
+	a = mapdrv_must_map(_metadata, self->dev.fd, 0, 2 * self->dev.page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
-	b = mapdrv_must_map(_metadata, self->fd, self->page, self->page,
-			    PROT_READ, MAP_SHARED);
+	b = mapdrv_must_map(_metadata, self->dev.fd, self->dev.page,
+			    self->dev.page, PROT_READ, MAP_SHARED);
 	mapdrv_touch(b);
 	self->dirty = true;
 	mapdrv_poke(a + off, word);
 	EXPECT_EQ(word, mapdrv_touch(b + 16));
-	munmap(b, self->page);
-	munmap(a, 2 * self->page);
+	munmap(b, self->dev.page);
+	munmap(a, 2 * self->dev.page);
 }
 
 TEST_F(mmap, shared_write_is_seen_by_read)
 {
-	uint64_t off = 8 * 3, word = not_pattern(self->seed, off), got = 0;
+	uint64_t off = 8 * 3, word = not_pattern(self->dev.seed, off), got = 0;
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
 	self->dirty = true;
 	mapdrv_poke(p + off, word);
-	ASSERT_EQ(8, pread(self->fd, &got, 8, off));
+	ASSERT_EQ(8, pread(self->dev.fd, &got, 8, off));
 	EXPECT_EQ(word, got);
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 /* The parent writes only after the fork: the child must see the write. */
 TEST_F(mmap, forked_child_sees_writes_made_after_the_fork)
 {
-	uint64_t off = 8 * 5, word = not_pattern(self->seed, off);
+	uint64_t off = 8 * 5, word = not_pattern(self->dev.seed, off);
 	int go[2];
 	uint8_t *p;
 	pid_t pid;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_EQ(0, pipe(go));
 	self->dirty = true;
@@ -471,17 +471,17 @@ TEST_F(mmap, forked_child_sees_writes_made_after_the_fork)
 	close(go[1]);
 	EXPECT_EQ(0, mapdrv_wait_child(pid))
 		TH_LOG("the child did not see the parent's write");
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 /* The parent touched the page before the fork, so it has it mapped. */
 TEST_F(mmap, parent_sees_writes_of_a_forked_child)
 {
-	uint64_t off = 8 * 7, word = not_pattern(self->seed, off);
+	uint64_t off = 8 * 7, word = not_pattern(self->dev.seed, off);
 	uint8_t *p;
 	pid_t pid;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page,
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
 	mapdrv_touch(p + off);
 	self->dirty = true;
@@ -493,7 +493,7 @@ TEST_F(mmap, parent_sees_writes_of_a_forked_child)
 	}
 	ASSERT_EQ(0, mapdrv_wait_child(pid));
 	EXPECT_EQ(word, mapdrv_touch(p + off));
-	munmap(p, self->page);
+	munmap(p, self->dev.page);
 }
 
 TEST_F(mmap, each_mmap_adds_one_live_vma_and_one_mmap_call)
@@ -501,22 +501,22 @@ TEST_F(mmap, each_mmap_adds_one_live_vma_and_one_mmap_call)
 	struct mapdrv_info before, one, two;
 	uint8_t *a, *b;
 
-	if (self->npages < 4)
+	if (self->dev.npages < 4)
 		SKIP(return, "needs a buffer of 4 pages");
-	before = mapdrv_must_info(_metadata, self->fd);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	/* offsets apart, so that the two can never be one VMA */
-	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	one = mapdrv_must_info(_metadata, self->fd);
-	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+	a = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ, MAP_SHARED);
-	two = mapdrv_must_info(_metadata, self->fd);
+	one = mapdrv_must_info(_metadata, self->dev.fd);
+	b = mapdrv_must_map(_metadata, self->dev.fd, 3 * self->dev.page,
+			    self->dev.page, PROT_READ, MAP_SHARED);
+	two = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas + 1, one.live_vmas);
 	EXPECT_EQ(before.live_vmas + 2, two.live_vmas);
 	EXPECT_EQ(before.mmap_calls + 1, one.mmap_calls);
 	EXPECT_EQ(before.mmap_calls + 2, two.mmap_calls);
-	munmap(a, self->page);
-	munmap(b, self->page);
+	munmap(a, self->dev.page);
+	munmap(b, self->dev.page);
 }
 
 TEST_F(mmap, munmap_of_every_mapping_restores_live_vmas)
@@ -524,18 +524,18 @@ TEST_F(mmap, munmap_of_every_mapping_restores_live_vmas)
 	struct mapdrv_info before, after;
 	uint8_t *a, *b;
 
-	if (self->npages < 4)
+	if (self->dev.npages < 4)
 		SKIP(return, "needs a buffer of 4 pages");
-	before = mapdrv_must_info(_metadata, self->fd);
-	a = mapdrv_must_map(_metadata, self->fd, 0, 2 * self->page, PROT_READ,
-			    MAP_SHARED);
-	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+	before = mapdrv_must_info(_metadata, self->dev.fd);
+	a = mapdrv_must_map(_metadata, self->dev.fd, 0, 2 * self->dev.page,
 			    PROT_READ, MAP_SHARED);
+	b = mapdrv_must_map(_metadata, self->dev.fd, 3 * self->dev.page,
+			    self->dev.page, PROT_READ, MAP_SHARED);
 	mapdrv_touch(a);
 	mapdrv_touch(b);
-	ASSERT_EQ(0, munmap(a, 2 * self->page));
-	ASSERT_EQ(0, munmap(b, self->page));
-	after = mapdrv_must_info(_metadata, self->fd);
+	ASSERT_EQ(0, munmap(a, 2 * self->dev.page));
+	ASSERT_EQ(0, munmap(b, self->dev.page));
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
 }
 
@@ -544,17 +544,17 @@ TEST_F(mmap, munmap_of_the_middle_splits_one_vma_into_two)
 	struct mapdrv_info before, mapped, split, after;
 	uint8_t *p;
 
-	if (self->npages < 3)
+	if (self->dev.npages < 3)
 		SKIP(return, "needs a buffer of 3 pages");
-	before = mapdrv_must_info(_metadata, self->fd);
-	p = mapdrv_must_map(_metadata, self->fd, 0, 3 * self->page, PROT_READ,
-			    MAP_SHARED);
-	mapped = mapdrv_must_info(_metadata, self->fd);
-	ASSERT_EQ(0, munmap(p + self->page, self->page));
-	split = mapdrv_must_info(_metadata, self->fd);
-	ASSERT_EQ(0, munmap(p, self->page));
-	ASSERT_EQ(0, munmap(p + 2 * self->page, self->page));
-	after = mapdrv_must_info(_metadata, self->fd);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 3 * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	mapped = mapdrv_must_info(_metadata, self->dev.fd);
+	ASSERT_EQ(0, munmap(p + self->dev.page, self->dev.page));
+	split = mapdrv_must_info(_metadata, self->dev.fd);
+	ASSERT_EQ(0, munmap(p, self->dev.page));
+	ASSERT_EQ(0, munmap(p + 2 * self->dev.page, self->dev.page));
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas + 1, mapped.live_vmas);
 	EXPECT_EQ(before.live_vmas + 2, split.live_vmas);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
@@ -565,18 +565,21 @@ TEST_F(mmap, both_parts_of_a_split_mapping_still_read_the_pattern)
 	uint64_t off;
 	uint8_t *p;
 
-	if (self->npages < 4)
+	if (self->dev.npages < 4)
 		SKIP(return, "needs a buffer of 4 pages");
 	/* from page 1 on, so that the pages' offsets are not their indexes */
-	off = self->page;
-	p = mapdrv_must_map(_metadata, self->fd, off, 3 * self->page,
+	off = self->dev.page;
+	p = mapdrv_must_map(_metadata, self->dev.fd, off, 3 * self->dev.page,
 			    PROT_READ, MAP_SHARED);
-	ASSERT_EQ(0, munmap(p + self->page, self->page));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, self->page, off, self->seed));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p + 2 * self->page, self->page,
-					   off + 2 * self->page, self->seed));
-	munmap(p, self->page);
-	munmap(p + 2 * self->page, self->page);
+	ASSERT_EQ(0, munmap(p + self->dev.page, self->dev.page));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, self->dev.page, off, self->dev.seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p + 2 * self->dev.page,
+					   self->dev.page,
+					   off + 2 * self->dev.page,
+					   self->dev.seed));
+	munmap(p, self->dev.page);
+	munmap(p + 2 * self->dev.page, self->dev.page);
 }
 
 TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
@@ -586,20 +589,20 @@ TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
 	uint8_t *a, *b;
 	pid_t pid;
 
-	if (self->npages < 4)
+	if (self->dev.npages < 4)
 		SKIP(return, "needs a buffer of 4 pages");
-	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+	a = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ, MAP_SHARED);
-	before = mapdrv_must_info(_metadata, self->fd);
+	b = mapdrv_must_map(_metadata, self->dev.fd, 3 * self->dev.page,
+			    self->dev.page, PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	pid = mapdrv_fork_holder(_metadata, ready, go);
-	forked = mapdrv_must_info(_metadata, self->fd);
+	forked = mapdrv_must_info(_metadata, self->dev.fd);
 	mapdrv_pipe_put(go[1]);
 	EXPECT_EQ(0, mapdrv_wait_child(pid));
 	EXPECT_EQ(before.live_vmas + 2, forked.live_vmas);
-	munmap(a, self->page);
-	munmap(b, self->page);
+	munmap(a, self->dev.page);
+	munmap(b, self->dev.page);
 }
 
 TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
@@ -609,20 +612,20 @@ TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
 	uint8_t *a, *b;
 	pid_t pid;
 
-	if (self->npages < 4)
+	if (self->dev.npages < 4)
 		SKIP(return, "needs a buffer of 4 pages");
-	a = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	b = mapdrv_must_map(_metadata, self->fd, 3 * self->page, self->page,
+	a = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ, MAP_SHARED);
-	before = mapdrv_must_info(_metadata, self->fd);
+	b = mapdrv_must_map(_metadata, self->dev.fd, 3 * self->dev.page,
+			    self->dev.page, PROT_READ, MAP_SHARED);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
 	pid = mapdrv_fork_holder(_metadata, ready, go);
 	mapdrv_pipe_put(go[1]);
 	ASSERT_EQ(0, mapdrv_wait_child(pid));
-	after = mapdrv_must_info(_metadata, self->fd);
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
-	munmap(a, self->page);
-	munmap(b, self->page);
+	munmap(a, self->dev.page);
+	munmap(b, self->dev.page);
 }
 
 /*
@@ -634,10 +637,7 @@ TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
  * and get_unmapped_area() in mm/mmap.c, and the arch's sys_mmap().
  */
 FIXTURE(mmap_range) {
-	int fd;			/* O_RDONLY, in the variant's mode */
-	uint32_t mode;
-	size_t page;
-	uint64_t size, seed;
+	struct mapdrv_test_dev dev;	/* O_RDONLY, in the variant's mode */
 	uint64_t off, len;
 };
 
@@ -738,39 +738,26 @@ RANGE_CASE(zero_length,
 
 FIXTURE_SETUP(mmap_range)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDONLY);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
-				    variant->window);
-	self->mode = info.mode;
-	self->size = info.size;
-	self->seed = info.seed;
-	if (self->size < variant->min_pages * self->page)
-		MAPDRV_SETUP_SKIP("needs a buffer of %zu pages",
-				  variant->min_pages);
-	self->off = (uint64_t)(int64_t)variant->off_sizes * self->size +
-		    (uint64_t)(int64_t)variant->off_pages * self->page +
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDONLY, variant->mode,
+			      variant->window, variant->min_pages);
+	self->off = (uint64_t)(int64_t)variant->off_sizes * self->dev.size +
+		    (uint64_t)(int64_t)variant->off_pages * self->dev.page +
 		    variant->off_bytes;
-	self->len = (uint64_t)(int64_t)variant->len_sizes * self->size +
-		    (uint64_t)(int64_t)variant->len_pages * self->page +
+	self->len = (uint64_t)(int64_t)variant->len_sizes * self->dev.size +
+		    (uint64_t)(int64_t)variant->len_pages * self->dev.page +
 		    variant->len_bytes;
 }
 
 FIXTURE_TEARDOWN(mmap_range)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 TEST_F(mmap_range, mmap_works_or_fails_as_the_bounds_say)
 {
 	uint8_t *p = mapdrv_sys_mmap(NULL, self->len, PROT_READ, MAP_SHARED,
-				     self->fd, self->off);
-	uint64_t mapped = mapdrv_round_up(self->len, self->page);
+				     self->dev.fd, self->off);
+	uint64_t mapped = mapdrv_round_up(self->len, self->dev.page);
 	int err = errno;
 
 	if (variant->err) {
@@ -792,12 +779,13 @@ TEST_F(mmap_range, mmap_works_or_fails_as_the_bounds_say)
 		       (unsigned long long)self->off,
 		       (unsigned long long)self->len, strerror(err));
 	/* the variant's own sanity */
-	ASSERT_LE(self->off + mapped, self->size);
+	ASSERT_LE(self->off + mapped, self->dev.size);
 	/* mapped at once in EAGER mode only; the pattern check touches all */
-	EXPECT_EQ(self->mode == MAPDRV_MODE_EAGER ?
-		  (long)(mapped / self->page) : 0,
-		  mapdrv_resident_pages(p, mapped / self->page, NULL));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, mapped, self->off, self->seed));
+	EXPECT_EQ(self->dev.mode == MAPDRV_MODE_EAGER ?
+		  (long)(mapped / self->dev.page) : 0,
+		  mapdrv_resident_pages(p, mapped / self->dev.page, NULL));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, mapped, self->off, self->dev.seed));
 	munmap(p, mapped);
 }
 
@@ -807,17 +795,17 @@ TEST_F(mmap_range, only_a_successful_mmap_counts)
 	uint8_t *p;
 	bool mapped;
 
-	before = mapdrv_must_info(_metadata, self->fd);
-	p = mapdrv_sys_mmap(NULL, self->len, PROT_READ, MAP_SHARED, self->fd,
-			    self->off);
-	after = mapdrv_must_info(_metadata, self->fd);
+	before = mapdrv_must_info(_metadata, self->dev.fd);
+	p = mapdrv_sys_mmap(NULL, self->len, PROT_READ, MAP_SHARED,
+			    self->dev.fd, self->off);
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	mapped = p != MAP_FAILED;
 	if (mapped)
-		munmap(p, mapdrv_round_up(self->len, self->page));
+		munmap(p, mapdrv_round_up(self->len, self->dev.page));
 	ASSERT_EQ(!variant->err, mapped);
 	EXPECT_EQ(before.mmap_calls + mapped, after.mmap_calls);
 	EXPECT_EQ(before.live_vmas + mapped, after.live_vmas);
-	after = mapdrv_must_info(_metadata, self->fd);
+	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
 }
 
@@ -833,10 +821,8 @@ TEST_F(mmap_range, only_a_successful_mmap_counts)
 #define PAGES_PER_THREAD 256
 
 FIXTURE(mmap_threads) {
-	int fd;			/* O_RDONLY, in the variant's mode */
-	size_t page, per_thread;
-	uint64_t size, seed;
-	uint32_t mode, window;
+	struct mapdrv_test_dev dev;	/* O_RDONLY, in the variant's mode */
+	size_t per_thread;
 };
 
 FIXTURE_VARIANT(mmap_threads) {
@@ -951,21 +937,11 @@ static void touch_from_threads(struct __test_metadata *_metadata, int fd,
 
 FIXTURE_SETUP(mmap_threads)
 {
-	struct mapdrv_info info;
 	size_t npages;
 
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDONLY);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
-				    variant->window);
-	self->size = info.size;
-	self->seed = info.seed;
-	self->mode = info.mode;
-	self->window = info.window;
-	npages = info.size / self->page;
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDONLY, variant->mode,
+			      variant->window, 0);
+	npages = self->dev.npages;
 	self->per_thread = variant->disjoint ? npages / NR_THREADS : npages;
 	if (self->per_thread > PAGES_PER_THREAD)
 		self->per_thread = PAGES_PER_THREAD;
@@ -975,7 +951,7 @@ FIXTURE_SETUP(mmap_threads)
 
 FIXTURE_TEARDOWN(mmap_threads)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 TEST_F(mmap_threads, every_thread_reads_the_pattern)
@@ -983,10 +959,12 @@ TEST_F(mmap_threads, every_thread_reads_the_pattern)
 	struct touch_result res;
 	int i;
 
-	touch_from_threads(_metadata, self->fd, self->seed, self->per_thread,
-			   variant->disjoint, variant->opposite, &res);
-	for (i = 0; i < NR_THREADS; i++)
+	touch_from_threads(_metadata, self->dev.fd, self->dev.seed,
+			   self->per_thread, variant->disjoint,
+			   variant->opposite, &res);
+	for (i = 0; i < NR_THREADS; i++) {
 		EXPECT_EQ(-1, res.bad[i]) TH_LOG("thread %d", i);
+	}
 }
 
 /* In FAULT mode: between the pages and the page touches; EAGER: none. */
@@ -994,14 +972,15 @@ TEST_F(mmap_threads, faults_are_between_windows_and_windows_per_thread)
 {
 	struct touch_result res;
 
-	touch_from_threads(_metadata, self->fd, self->seed, self->per_thread,
-			   variant->disjoint, variant->opposite, &res);
+	touch_from_threads(_metadata, self->dev.fd, self->dev.seed,
+			   self->per_thread, variant->disjoint,
+			   variant->opposite, &res);
 	EXPECT_LE(res.min_faults, res.faults)
-		TH_LOG("%s mode, window %u", mapdrv_mode_name(self->mode),
-		       self->window);
+		TH_LOG("%s mode, window %u", mapdrv_mode_name(self->dev.mode),
+		       self->dev.window);
 	EXPECT_GE(res.max_faults, res.faults)
-		TH_LOG("%s mode, window %u", mapdrv_mode_name(self->mode),
-		       self->window);
+		TH_LOG("%s mode, window %u", mapdrv_mode_name(self->dev.mode),
+		       self->dev.window);
 }
 
 TEST_HARNESS_MAIN

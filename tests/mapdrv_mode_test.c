@@ -15,6 +15,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 /* Pages of the mappings whose faults are counted. */
 #define SOME_PAGES	64
 
@@ -32,37 +34,27 @@ static void expect_mode(struct __test_metadata *_metadata, int fd,
 
 /*
  * SET_MODE itself: what INFO reports, which file it changes, EBUSY while
- * the file has mappings. self->fd starts in the module's default mode.
+ * the file has mappings. self->dev.fd starts in the module's default mode.
  */
 FIXTURE(set_mode) {
-	int fd;			/* O_RDWR */
-	size_t page;
-	size_t npages;		/* of the buffer */
+	struct mapdrv_test_dev dev;	/* O_RDWR, in the default mode */
 	uint32_t def_mode;	/* the module's defaults, from sysfs */
 	uint32_t def_window;
 };
 
 FIXTURE_SETUP(set_mode)
 {
-	struct mapdrv_info info;
 	int ret;
 
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_info(_metadata, self->fd);
-	self->npages = info.size / self->page;
-	if (self->npages < SOME_PAGES)
-		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", SOME_PAGES);
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, SOME_PAGES);
 	ret = mapdrv_sysfs_mode(&self->def_mode, &self->def_window);
 	ASSERT_EQ(0, ret) TH_LOG("sysfs mode and window: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(set_mode)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 /* A mode other than @mode. */
@@ -79,7 +71,7 @@ static uint32_t other_window(uint32_t window)
 
 TEST_F(set_mode, new_fd_starts_in_the_module_default_mode_and_window)
 {
-	expect_mode(_metadata, self->fd, self->def_mode, self->def_window);
+	expect_mode(_metadata, self->dev.fd, self->def_mode, self->def_window);
 }
 
 TEST_F(set_mode, info_reports_the_mode_and_window_set)
@@ -96,23 +88,24 @@ TEST_F(set_mode, info_reports_the_mode_and_window_set)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(set); i++) {
-		ASSERT_EQ(0, mapdrv_set_mode(self->fd, set[i].mode,
+		ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, set[i].mode,
 					     set[i].window))
 			TH_LOG("%s, window %u", mapdrv_mode_name(set[i].mode),
 			       set[i].window);
-		expect_mode(_metadata, self->fd, set[i].mode, set[i].window);
+		expect_mode(_metadata, self->dev.fd, set[i].mode,
+			    set[i].window);
 	}
 }
 
 TEST_F(set_mode, window_0_keeps_the_current_window)
 {
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 64));
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_EAGER, 64);
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_FAULT, 0));
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_FAULT, 64);
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 64);
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 64));
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 0));
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_EAGER, 64);
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_FAULT, 0));
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_FAULT, 64);
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 0));
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 64);
 }
 
 TEST_F(set_mode, set_mode_works_on_a_read_only_fd)
@@ -130,11 +123,11 @@ TEST_F(set_mode, set_mode_changes_only_its_own_open_file)
 {
 	uint32_t mode = other_mode(self->def_mode);
 	uint32_t window = other_window(self->def_window);
-	int before = mapdrv_open(O_RDWR), dup_fd = dup(self->fd), after;
+	int before = mapdrv_open(O_RDWR), dup_fd = dup(self->dev.fd), after;
 
 	ASSERT_LE(0, before);
 	ASSERT_LE(0, dup_fd);
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, mode, window));
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, mode, window));
 	after = mapdrv_open(O_RDWR);
 	ASSERT_LE(0, after);
 	expect_mode(_metadata, dup_fd, mode, window);
@@ -149,7 +142,7 @@ TEST_F(set_mode, set_mode_leaves_the_module_defaults_alone)
 {
 	uint32_t mode = 0, window = 0;
 
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, other_mode(self->def_mode),
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, other_mode(self->def_mode),
 				     other_window(self->def_window)));
 	ASSERT_EQ(0, mapdrv_sysfs_mode(&mode, &window));
 	EXPECT_EQ(self->def_mode, mode);
@@ -161,16 +154,17 @@ TEST_F(set_mode, set_mode_is_ebusy_while_the_fd_has_a_mapping)
 {
 	uint8_t *p;
 
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 16));
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 64));
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 16));
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 16);
-	ASSERT_EQ(0, munmap(p, self->page));
-	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 64));
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_EAGER, 64);
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 16));
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 64));
+	EXPECT_EQ(-EBUSY,
+		  mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 16));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 0));
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 16);
+	ASSERT_EQ(0, munmap(p, self->dev.page));
+	EXPECT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 64));
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_EAGER, 64);
 }
 
 TEST_F(set_mode, set_mode_is_ebusy_while_a_read_only_fd_has_a_mapping)
@@ -179,24 +173,24 @@ TEST_F(set_mode, set_mode_is_ebusy_while_a_read_only_fd_has_a_mapping)
 	uint8_t *p;
 
 	ASSERT_LE(0, fd);
-	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
+	p = mapdrv_must_map(_metadata, fd, 0, self->dev.page, PROT_READ,
 			    MAP_PRIVATE);
 	EXPECT_EQ(-EBUSY, mapdrv_set_mode(fd, MAPDRV_MODE_AROUND, 16));
-	ASSERT_EQ(0, munmap(p, self->page));
+	ASSERT_EQ(0, munmap(p, self->dev.page));
 	EXPECT_EQ(0, mapdrv_set_mode(fd, MAPDRV_MODE_AROUND, 16));
 	close(fd);
 }
 
 TEST_F(set_mode, set_mode_through_a_dup_of_a_mapped_fd_is_ebusy)
 {
-	int dup_fd = dup(self->fd);
+	int dup_fd = dup(self->dev.fd);
 	uint8_t *p;
 
 	ASSERT_LE(0, dup_fd);
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	EXPECT_EQ(-EBUSY, mapdrv_set_mode(dup_fd, MAPDRV_MODE_EAGER, 0));
-	ASSERT_EQ(0, munmap(p, self->page));
+	ASSERT_EQ(0, munmap(p, self->dev.page));
 	EXPECT_EQ(0, mapdrv_set_mode(dup_fd, MAPDRV_MODE_EAGER, 0));
 	close(dup_fd);
 }
@@ -208,48 +202,48 @@ TEST_F(set_mode, set_mode_is_ebusy_while_a_forked_child_holds_a_mapping)
 	uint8_t *p;
 	pid_t pid;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
+			    PROT_READ, MAP_SHARED);
 	pid = mapdrv_fork_holder(_metadata, ready, go);
-	ASSERT_EQ(0, munmap(p, self->page));
-	busy = mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 32);
+	ASSERT_EQ(0, munmap(p, self->dev.page));
+	busy = mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 32);
 	mapdrv_pipe_put(go[1]);
 	ASSERT_EQ(0, mapdrv_wait_child(pid));
 	EXPECT_EQ(-EBUSY, busy);
-	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 32));
+	EXPECT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 32));
 }
 
 TEST_F(set_mode, set_mode_is_ebusy_while_one_part_of_a_split_mapping_is_left)
 {
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, 3 * self->page, PROT_READ,
-			    MAP_SHARED);
-	ASSERT_EQ(0, munmap(p + self->page, self->page));
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
-	ASSERT_EQ(0, munmap(p, self->page));
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
-	ASSERT_EQ(0, munmap(p + 2 * self->page, self->page));
-	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 3 * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, munmap(p + self->dev.page, self->dev.page));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 0));
+	ASSERT_EQ(0, munmap(p, self->dev.page));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 0));
+	ASSERT_EQ(0, munmap(p + 2 * self->dev.page, self->dev.page));
+	EXPECT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 0));
 }
 
 TEST_F(set_mode, set_mode_is_ebusy_while_a_shrunk_or_moved_mapping_is_left)
 {
 	uint8_t *p, *q, *target;
 
-	target = mmap(NULL, 2 * self->page, PROT_NONE,
+	target = mmap(NULL, 2 * self->dev.page, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, target);
-	p = mapdrv_must_map(_metadata, self->fd, 0, 4 * self->page, PROT_READ,
-			    MAP_SHARED);
-	ASSERT_EQ(p, mremap(p, 4 * self->page, 2 * self->page, 0));
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
-	q = mremap(p, 2 * self->page, 2 * self->page,
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 4 * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	ASSERT_EQ(p, mremap(p, 4 * self->dev.page, 2 * self->dev.page, 0));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 0));
+	q = mremap(p, 2 * self->dev.page, 2 * self->dev.page,
 		   MREMAP_MAYMOVE | MREMAP_FIXED, target);
 	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
-	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
-	ASSERT_EQ(0, munmap(q, 2 * self->page));
-	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 0));
+	EXPECT_EQ(-EBUSY, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 0));
+	ASSERT_EQ(0, munmap(q, 2 * self->dev.page));
+	EXPECT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 0));
 }
 
 /* Only live VMAs of this file count: not those of other files. */
@@ -260,14 +254,14 @@ TEST_F(set_mode, mappings_of_other_files_do_not_make_this_one_busy)
 
 	ASSERT_LE(0, open_fd);
 	ASSERT_LE(0, closed_fd);
-	a = mapdrv_must_map(_metadata, open_fd, 0, self->page, PROT_READ,
+	a = mapdrv_must_map(_metadata, open_fd, 0, self->dev.page, PROT_READ,
 			    MAP_SHARED);
-	b = mapdrv_must_map(_metadata, closed_fd, 0, self->page, PROT_READ,
+	b = mapdrv_must_map(_metadata, closed_fd, 0, self->dev.page, PROT_READ,
 			    MAP_SHARED);
 	close(closed_fd);
-	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 64));
-	munmap(a, self->page);
-	munmap(b, self->page);
+	EXPECT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 64));
+	munmap(a, self->dev.page);
+	munmap(b, self->dev.page);
 	close(open_fd);
 }
 
@@ -276,21 +270,21 @@ TEST_F(set_mode, refused_mmap_does_not_make_the_fd_busy)
 {
 	uint8_t *p;
 
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_EAGER, 0));
-	p = mmap(NULL, (self->npages + 1) * self->page, PROT_READ, MAP_SHARED,
-		 self->fd, 0);
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_EAGER, 0));
+	p = mmap(NULL, (self->dev.npages + 1) * self->dev.page, PROT_READ,
+		 MAP_SHARED, self->dev.fd, 0);
 	ASSERT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-		 self->fd, 0);
+	p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 self->dev.fd, 0);
 	ASSERT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EPERM, errno);
 	/* unaligned: the core's EINVAL, before the driver */
-	p = mapdrv_sys_mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd,
-			    8);
+	p = mapdrv_sys_mmap(NULL, self->dev.page, PROT_READ, MAP_SHARED,
+			    self->dev.fd, 8);
 	ASSERT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 16));
+	EXPECT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 16));
 }
 
 /* Map SOME_PAGES pages of @fd from buffer page 0; touch page @i; model. */
@@ -324,11 +318,11 @@ TEST_F(set_mode, next_mmap_after_munmap_uses_the_new_mode)
 	uint8_t *p;
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		ASSERT_EQ(0, mapdrv_set_mode(self->fd, modes[i].mode,
+		ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, modes[i].mode,
 					     modes[i].window));
-		p = map_and_touch(_metadata, self->fd, 21, &m);
+		p = map_and_touch(_metadata, self->dev.fd, 21, &m);
 		mapdrv_expect_resident(_metadata, p, &m);
-		ASSERT_EQ(0, munmap(p, SOME_PAGES * self->page));
+		ASSERT_EQ(0, munmap(p, SOME_PAGES * self->dev.page));
 		mapdrv_model_free(&m);
 	}
 }
@@ -382,34 +376,34 @@ static void two_files_two_modes(struct __test_metadata *_metadata, int fd_a,
 
 TEST_F(set_mode, fault_mapping_keeps_its_mode_when_another_file_changes_its)
 {
-	two_files_two_modes(_metadata, self->fd, MAPDRV_MODE_FAULT, 16,
+	two_files_two_modes(_metadata, self->dev.fd, MAPDRV_MODE_FAULT, 16,
 			    MAPDRV_MODE_AROUND, 16);
 }
 
 TEST_F(set_mode, around_mapping_keeps_its_window_when_another_file_changes_its)
 {
-	two_files_two_modes(_metadata, self->fd, MAPDRV_MODE_AROUND, 16,
+	two_files_two_modes(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 16,
 			    MAPDRV_MODE_AROUND, 512);
 }
 
 TEST_F(set_mode, around_mapping_keeps_its_mode_when_another_file_goes_eager)
 {
-	two_files_two_modes(_metadata, self->fd, MAPDRV_MODE_AROUND, 4,
+	two_files_two_modes(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 4,
 			    MAPDRV_MODE_EAGER, 0);
 }
 
 /* Not spelled out by the ABI: the usual copy_from_user() failure. */
 TEST_F(set_mode, set_mode_from_an_inaccessible_page_is_efault)
 {
-	void *p = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	void *p = mmap(NULL, self->dev.page, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, mapdrv_set_mode(self->fd, MAPDRV_MODE_AROUND, 8));
-	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_SET_MODE, p));
+	ASSERT_EQ(0, mapdrv_set_mode(self->dev.fd, MAPDRV_MODE_AROUND, 8));
+	EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_SET_MODE, p));
 	EXPECT_EQ(EFAULT, errno);
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 8);
-	munmap(p, self->page);
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 8);
+	munmap(p, self->dev.page);
 }
 
 /*
@@ -418,7 +412,7 @@ TEST_F(set_mode, set_mode_from_an_inaccessible_page_is_efault)
  * the mode), a non-zero reserved field. The file keeps its mode.
  */
 FIXTURE(set_mode_einval) {
-	int fd;
+	struct mapdrv_test_dev dev;	/* O_RDWR, AROUND with 32 pages */
 };
 
 FIXTURE_VARIANT(set_mode_einval) {
@@ -473,17 +467,14 @@ FIXTURE_VARIANT_ADD(set_mode_einval, reserved_bit_63) {
 
 FIXTURE_SETUP(set_mode_einval)
 {
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
 	/* a state of its own, to see that it stays */
-	mapdrv_must_set_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 32);
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_MODE_AROUND, 32, 0);
 }
 
 FIXTURE_TEARDOWN(set_mode_einval)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
 TEST_F(set_mode_einval, set_mode_is_einval)
@@ -494,7 +485,7 @@ TEST_F(set_mode_einval, set_mode_is_einval)
 		.reserved = variant->reserved,
 	};
 
-	EXPECT_EQ(-1, ioctl(self->fd, MAPDRV_IOC_SET_MODE, &req));
+	EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_SET_MODE, &req));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -506,20 +497,16 @@ TEST_F(set_mode_einval, refused_set_mode_leaves_the_mode_and_window_alone)
 		.reserved = variant->reserved,
 	};
 
-	ioctl(self->fd, MAPDRV_IOC_SET_MODE, &req);
-	expect_mode(_metadata, self->fd, MAPDRV_MODE_AROUND, 32);
+	ioctl(self->dev.fd, MAPDRV_IOC_SET_MODE, &req);
+	expect_mode(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 32);
 }
 
 /*
- * How each mode maps, one variant per mode. self->fd is in the variant's
+ * How each mode maps, one variant per mode. self->dev.fd is in the variant's
  * mode; the tests replay what they do on the model and compare.
  */
 FIXTURE(mode_map) {
-	int fd;			/* O_RDWR, in the variant's mode */
-	size_t page;
-	size_t npages;		/* of the buffer */
-	uint64_t seed;
-	uint32_t mode, window;	/* of self->fd, as INFO reports them */
+	struct mapdrv_test_dev dev;	/* O_RDWR, in the variant's mode */
 };
 
 FIXTURE_VARIANT(mode_map) {
@@ -530,34 +517,21 @@ MAPDRV_MODE_VARIANTS(mode_map)
 
 FIXTURE_SETUP(mode_map)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
-	info = mapdrv_must_set_mode(_metadata, self->fd, variant->mode,
-				    variant->window);
-	self->npages = info.size / self->page;
-	self->seed = info.seed;
-	self->mode = info.mode;
-	self->window = info.window;
-	if (self->npages < SOME_PAGES)
-		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", SOME_PAGES);
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR, variant->mode,
+			      variant->window, SOME_PAGES);
 }
 
 FIXTURE_TEARDOWN(mode_map)
 {
-	close(self->fd);
+	close(self->dev.fd);
 }
 
-/* The model of a mapping of self->fd. */
+/* The model of a mapping of self->dev.fd. */
 static void model(struct __test_metadata *_metadata,
 		  FIXTURE_DATA(mode_map) *self, struct mapdrv_model *m,
 		  uint64_t first, size_t npages)
 {
-	mapdrv_must_model(_metadata, m, self->mode, self->window, first,
+	mapdrv_must_model(_metadata, m, self->dev.mode, self->dev.window, first,
 			  npages);
 }
 
@@ -578,10 +552,10 @@ static uint8_t *map_populate(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(mode_map) *self, int flags,
 			     size_t *npages)
 {
-	*npages = self->npages - POPULATE_FIRST;
-	return mapdrv_must_map(_metadata, self->fd,
-			       POPULATE_FIRST * self->page,
-			       *npages * self->page, PROT_READ,
+	*npages = self->dev.npages - POPULATE_FIRST;
+	return mapdrv_must_map(_metadata, self->dev.fd,
+			       POPULATE_FIRST * self->dev.page,
+			       *npages * self->dev.page, PROT_READ,
 			       flags | MAP_POPULATE);
 }
 
@@ -591,7 +565,7 @@ TEST_F(mode_map, map_populate_makes_every_page_resident)
 	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
 
 	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 }
 
 TEST_F(mode_map, map_populate_of_a_private_mapping_makes_every_page_resident)
@@ -600,25 +574,25 @@ TEST_F(mode_map, map_populate_of_a_private_mapping_makes_every_page_resident)
 	uint8_t *p = map_populate(_metadata, self, MAP_PRIVATE, &n);
 
 	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
-					   POPULATE_FIRST * self->page,
-					   self->seed));
-	munmap(p, n * self->page);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page,
+					   POPULATE_FIRST * self->dev.page,
+					   self->dev.seed));
+	munmap(p, n * self->dev.page);
 }
 
 /* Populating faults like touching every page in order: once per window. */
 TEST_F(mode_map, map_populate_faults_once_per_window)
 {
-	uint64_t before = faults(_metadata, self->fd), after;
+	uint64_t before = faults(_metadata, self->dev.fd), after;
 	struct mapdrv_model m;
 	size_t n;
 	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
 
-	after = faults(_metadata, self->fd);
+	after = faults(_metadata, self->dev.fd);
 	model(_metadata, self, &m, POPULATE_FIRST, n);
 	mapdrv_model_touch_range(&m, 0, n);
 	EXPECT_EQ(m.faults, after - before);
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -628,13 +602,13 @@ TEST_F(mode_map, map_populate_leaves_the_pattern_and_no_fault_to_take)
 	size_t n;
 	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
 
-	before = faults(_metadata, self->fd);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
-					   POPULATE_FIRST * self->page,
-					   self->seed));
-	after = faults(_metadata, self->fd);
+	before = faults(_metadata, self->dev.fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page,
+					   POPULATE_FIRST * self->dev.page,
+					   self->dev.seed));
+	after = faults(_metadata, self->dev.fd);
 	EXPECT_EQ(before, after);
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 }
 
 /* Map the buffer from POPULATE_FIRST on and MADV_POPULATE_READ it. */
@@ -643,10 +617,11 @@ static uint8_t *map_populate_read(struct __test_metadata *_metadata,
 {
 	uint8_t *p;
 
-	*npages = self->npages - POPULATE_FIRST;
-	p = mapdrv_must_map(_metadata, self->fd, POPULATE_FIRST * self->page,
-			    *npages * self->page, PROT_READ, MAP_SHARED);
-	ASSERT_EQ(0, madvise(p, *npages * self->page, MADV_POPULATE_READ))
+	*npages = self->dev.npages - POPULATE_FIRST;
+	p = mapdrv_must_map(_metadata, self->dev.fd,
+			    POPULATE_FIRST * self->dev.page,
+			    *npages * self->dev.page, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, madvise(p, *npages * self->dev.page, MADV_POPULATE_READ))
 		TH_LOG("MADV_POPULATE_READ: %s", strerror(errno));
 	return p;
 }
@@ -665,7 +640,7 @@ TEST_F(mode_map, madvise_populate_read_makes_every_page_resident)
 	REQUIRE_MADV_POPULATE_READ();
 	p = map_populate_read(_metadata, self, &n);
 	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 }
 
 TEST_F(mode_map, madvise_populate_read_faults_once_per_window)
@@ -676,12 +651,12 @@ TEST_F(mode_map, madvise_populate_read_faults_once_per_window)
 	uint8_t *p;
 
 	REQUIRE_MADV_POPULATE_READ();
-	before = faults(_metadata, self->fd);
+	before = faults(_metadata, self->dev.fd);
 	p = map_populate_read(_metadata, self, &n);
 	model(_metadata, self, &m, POPULATE_FIRST, n);
 	mapdrv_model_touch_range(&m, 0, n);
-	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
-	munmap(p, n * self->page);
+	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -693,13 +668,13 @@ TEST_F(mode_map, madvise_populate_read_leaves_the_pattern_and_no_fault_to_take)
 
 	REQUIRE_MADV_POPULATE_READ();
 	p = map_populate_read(_metadata, self, &n);
-	before = faults(_metadata, self->fd);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
-					   POPULATE_FIRST * self->page,
-					   self->seed));
-	after = faults(_metadata, self->fd);
+	before = faults(_metadata, self->dev.fd);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page,
+					   POPULATE_FIRST * self->dev.page,
+					   self->dev.seed));
+	after = faults(_metadata, self->dev.fd);
 	EXPECT_EQ(before, after);
-	munmap(p, n * self->page);
+	munmap(p, n * self->dev.page);
 }
 
 /*
@@ -709,29 +684,31 @@ TEST_F(mode_map, madvise_populate_read_leaves_the_pattern_and_no_fault_to_take)
  */
 TEST_F(mode_map, touch_after_madvise_dontneed_maps_one_window_again)
 {
-	size_t first = 3, n = self->npages - 8, t = n * 3 / 4;
+	size_t first = 3, n = self->dev.npages - 8, t = n * 3 / 4;
 	struct mapdrv_model m;
 	uint64_t before;
 	uint8_t *p;
 
 	model(_metadata, self, &m, first, n);
-	p = mapdrv_must_map(_metadata, self->fd, first * self->page,
-			    n * self->page, PROT_READ, MAP_SHARED);
-	ASSERT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
-					   first * self->page, self->seed));
+	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
+			    n * self->dev.page, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(-1,
+		  mapdrv_check_pattern(p, n * self->dev.page,
+				       first * self->dev.page, self->dev.seed));
 	mapdrv_model_touch_range(&m, 0, n);
-	ASSERT_EQ(0, madvise(p, n * self->page, MADV_DONTNEED))
+	ASSERT_EQ(0, madvise(p, n * self->dev.page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
 	mapdrv_model_drop(&m, 0, n);
 	ASSERT_EQ(0, mapdrv_resident_pages(p, n, NULL));
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(p + t * self->page);
-	EXPECT_EQ(1ULL, faults(_metadata, self->fd) - before);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(p + t * self->dev.page);
+	EXPECT_EQ(1ULL, faults(_metadata, self->dev.fd) - before);
 	mapdrv_model_touch(&m, t);
 	mapdrv_expect_resident(_metadata, p, &m);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
-					   first * self->page, self->seed));
-	munmap(p, n * self->page);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, n * self->dev.page,
+				       first * self->dev.page, self->dev.seed));
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -747,29 +724,33 @@ TEST_F(mode_map, refault_maps_the_holes_between_pages_still_mapped)
 	uint8_t *p;
 
 	model(_metadata, self, &m, 0, n);
-	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
-			    MAP_SHARED);
-	ASSERT_EQ(-1, mapdrv_check_pattern(p, n * self->page, 0, self->seed));
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	ASSERT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page, 0,
+					   self->dev.seed));
 	mapdrv_model_touch_range(&m, 0, n);
 	/* drop 33-34, 36-37 and 40, keep 32, 35 (then touched), 38-39 */
-	ASSERT_EQ(0, madvise(p + 33 * self->page, 2 * self->page,
+	ASSERT_EQ(0, madvise(p + 33 * self->dev.page, 2 * self->dev.page,
 			     MADV_DONTNEED));
-	ASSERT_EQ(0, madvise(p + 36 * self->page, 2 * self->page,
+	ASSERT_EQ(0, madvise(p + 36 * self->dev.page, 2 * self->dev.page,
 			     MADV_DONTNEED));
-	ASSERT_EQ(0, madvise(p + 40 * self->page, self->page, MADV_DONTNEED));
-	ASSERT_EQ(0, madvise(p + t * self->page, self->page, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(p + 40 * self->dev.page, self->dev.page,
+			     MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(p + t * self->dev.page, self->dev.page,
+			     MADV_DONTNEED));
 	mapdrv_model_drop(&m, 33, 2);
 	mapdrv_model_drop(&m, 36, 2);
 	mapdrv_model_drop(&m, 40, 1);
 	mapdrv_model_drop(&m, t, 1);
 	mapdrv_expect_resident(_metadata, p, &m);
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(p + t * self->page);
-	EXPECT_EQ(1ULL, faults(_metadata, self->fd) - before);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(p + t * self->dev.page);
+	EXPECT_EQ(1ULL, faults(_metadata, self->dev.fd) - before);
 	mapdrv_model_touch(&m, t);
 	mapdrv_expect_resident(_metadata, p, &m);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page, 0, self->seed));
-	munmap(p, n * self->page);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page, 0,
+					   self->dev.seed));
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -781,27 +762,27 @@ TEST_F(mode_map, refault_maps_the_holes_between_pages_still_mapped)
  */
 TEST_F(mode_map, window_is_aligned_on_the_buffer_page_offset_not_the_address)
 {
-	size_t first = 5, n = self->npages - 8, i;
+	size_t first = 5, n = self->dev.npages - 8, i;
 	size_t touches[] = { 0, n / 3, n - 1 };
 	struct mapdrv_model m;
 	uint64_t before;
 	uint8_t *r, *p;
 
-	r = mapdrv_reserve_aligned(n * self->page,
-				   MAPDRV_WINDOW_MAX * self->page);
+	r = mapdrv_reserve_aligned(n * self->dev.page,
+				   MAPDRV_WINDOW_MAX * self->dev.page);
 	ASSERT_NE(MAP_FAILED, r) TH_LOG("reserve: %s", strerror(errno));
-	p = mmap(r, n * self->page, PROT_READ, MAP_SHARED | MAP_FIXED,
-		 self->fd, first * self->page);
+	p = mmap(r, n * self->dev.page, PROT_READ, MAP_SHARED | MAP_FIXED,
+		 self->dev.fd, first * self->dev.page);
 	ASSERT_EQ(r, p) TH_LOG("mmap: %s", strerror(errno));
 	model(_metadata, self, &m, first, n);
-	before = faults(_metadata, self->fd);
+	before = faults(_metadata, self->dev.fd);
 	for (i = 0; i < ARRAY_SIZE(touches); i++) {
-		mapdrv_touch(p + touches[i] * self->page);
+		mapdrv_touch(p + touches[i] * self->dev.page);
 		mapdrv_model_touch(&m, touches[i]);
 		mapdrv_expect_resident(_metadata, p, &m);
 	}
-	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
-	munmap(p, n * self->page);
+	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -819,27 +800,27 @@ TEST_F(mode_map, window_is_clipped_to_the_mapping_and_maps_no_neighbour)
 	int nfd;
 
 	nfd = mapdrv_must_open_mode(_metadata, O_RDONLY, MAPDRV_MODE_FAULT, 0);
-	r = mapdrv_reserve_aligned(5 * self->page, self->page);
+	r = mapdrv_reserve_aligned(5 * self->dev.page, self->dev.page);
 	ASSERT_NE(MAP_FAILED, r) TH_LOG("reserve: %s", strerror(errno));
-	ASSERT_EQ(r, mmap(r, self->page, PROT_READ, MAP_SHARED | MAP_FIXED,
+	ASSERT_EQ(r, mmap(r, self->dev.page, PROT_READ, MAP_SHARED | MAP_FIXED,
 			  nfd, 0));
-	p = mmap(r + self->page, 3 * self->page, PROT_READ,
-		 MAP_SHARED | MAP_FIXED, self->fd, self->page);
-	ASSERT_EQ(r + self->page, p) TH_LOG("mmap: %s", strerror(errno));
-	ASSERT_EQ(r + 4 * self->page,
-		  mmap(r + 4 * self->page, self->page, PROT_READ,
-		       MAP_SHARED | MAP_FIXED, nfd, 4 * self->page));
+	p = mmap(r + self->dev.page, 3 * self->dev.page, PROT_READ,
+		 MAP_SHARED | MAP_FIXED, self->dev.fd, self->dev.page);
+	ASSERT_EQ(r + self->dev.page, p) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_EQ(r + 4 * self->dev.page,
+		  mmap(r + 4 * self->dev.page, self->dev.page, PROT_READ,
+		       MAP_SHARED | MAP_FIXED, nfd, 4 * self->dev.page));
 	model(_metadata, self, &m, 1, 3);
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(p + self->page);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(p + self->dev.page);
 	mapdrv_model_touch(&m, 1);
-	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
 	mapdrv_expect_resident(_metadata, p, &m);
 	EXPECT_EQ(0, mapdrv_resident_pages(r, 1, NULL));
-	EXPECT_EQ(0, mapdrv_resident_pages(r + 4 * self->page, 1, NULL));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, 3 * self->page, self->page,
-					   self->seed));
-	munmap(r, 5 * self->page);
+	EXPECT_EQ(0, mapdrv_resident_pages(r + 4 * self->dev.page, 1, NULL));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, 3 * self->dev.page,
+					   self->dev.page, self->dev.seed));
+	munmap(r, 5 * self->dev.page);
 	close(nfd);
 	mapdrv_model_free(&m);
 }
@@ -852,27 +833,30 @@ TEST_F(mode_map, windows_are_clipped_to_each_part_of_a_split_mapping)
 	uint64_t before;
 	uint8_t *p;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, n * self->page, PROT_READ,
-			    MAP_SHARED);
-	ASSERT_EQ(0, munmap(p + 20 * self->page, 20 * self->page));
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
+			    PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, munmap(p + 20 * self->dev.page, 20 * self->dev.page));
 	model(_metadata, self, &lo, 0, 20);
 	model(_metadata, self, &hi, 40, n - 40);
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(p + 10 * self->page);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(p + 10 * self->dev.page);
 	mapdrv_model_touch(&lo, 10);
 	mapdrv_expect_resident(_metadata, p, &lo);
-	mapdrv_expect_resident(_metadata, p + 40 * self->page, &hi);
-	mapdrv_touch(p + 45 * self->page);
+	mapdrv_expect_resident(_metadata, p + 40 * self->dev.page, &hi);
+	mapdrv_touch(p + 45 * self->dev.page);
 	mapdrv_model_touch(&hi, 5);
 	mapdrv_expect_resident(_metadata, p, &lo);
-	mapdrv_expect_resident(_metadata, p + 40 * self->page, &hi);
-	EXPECT_EQ(lo.faults + hi.faults, faults(_metadata, self->fd) - before);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, 20 * self->page, 0, self->seed));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p + 40 * self->page,
-					   (n - 40) * self->page,
-					   40 * self->page, self->seed));
-	munmap(p, 20 * self->page);
-	munmap(p + 40 * self->page, (n - 40) * self->page);
+	mapdrv_expect_resident(_metadata, p + 40 * self->dev.page, &hi);
+	EXPECT_EQ(lo.faults + hi.faults,
+		  faults(_metadata, self->dev.fd) - before);
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, 20 * self->dev.page, 0,
+					   self->dev.seed));
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p + 40 * self->dev.page,
+				       (n - 40) * self->dev.page,
+				       40 * self->dev.page, self->dev.seed));
+	munmap(p, 20 * self->dev.page);
+	munmap(p + 40 * self->dev.page, (n - 40) * self->dev.page);
 	mapdrv_model_free(&lo);
 	mapdrv_model_free(&hi);
 }
@@ -885,23 +869,24 @@ TEST_F(mode_map, moved_mapping_keeps_its_mode_and_offsets)
 	uint64_t before;
 	uint8_t *p, *q, *target;
 
-	target = mmap(NULL, n * self->page, PROT_NONE,
+	target = mmap(NULL, n * self->dev.page, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, target);
-	p = mapdrv_must_map(_metadata, self->fd, first * self->page,
-			    n * self->page, PROT_READ, MAP_SHARED);
-	q = mremap(p, n * self->page, n * self->page,
+	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
+			    n * self->dev.page, PROT_READ, MAP_SHARED);
+	q = mremap(p, n * self->dev.page, n * self->dev.page,
 		   MREMAP_MAYMOVE | MREMAP_FIXED, target);
 	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
 	model(_metadata, self, &m, first, n);
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(q + 21 * self->page);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(q + 21 * self->dev.page);
 	mapdrv_model_touch(&m, 21);
-	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
 	mapdrv_expect_resident(_metadata, q, &m);
-	EXPECT_EQ(-1, mapdrv_check_pattern(q, n * self->page,
-					   first * self->page, self->seed));
-	munmap(q, n * self->page);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(q, n * self->dev.page,
+				       first * self->dev.page, self->dev.seed));
+	munmap(q, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -913,18 +898,19 @@ TEST_F(mode_map, private_mapping_follows_the_mode)
 	uint8_t *p;
 
 	model(_metadata, self, &m, first, n);
-	p = mapdrv_must_map(_metadata, self->fd, first * self->page,
-			    n * self->page, PROT_READ, MAP_PRIVATE);
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(p + 2 * self->page);
+	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
+			    n * self->dev.page, PROT_READ, MAP_PRIVATE);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(p + 2 * self->dev.page);
 	mapdrv_model_touch(&m, 2);
-	mapdrv_touch(p + 30 * self->page);
+	mapdrv_touch(p + 30 * self->dev.page);
 	mapdrv_model_touch(&m, 30);
-	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
 	mapdrv_expect_resident(_metadata, p, &m);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->page,
-					   first * self->page, self->seed));
-	munmap(p, n * self->page);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(p, n * self->dev.page,
+				       first * self->dev.page, self->dev.seed));
+	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
 
@@ -938,14 +924,14 @@ TEST_F(mode_map, mapping_of_a_read_only_fd_follows_the_mode)
 	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
 				   variant->window);
 	model(_metadata, self, &m, 0, SOME_PAGES);
-	p = mapdrv_must_map(_metadata, fd, 0, SOME_PAGES * self->page,
+	p = mapdrv_must_map(_metadata, fd, 0, SOME_PAGES * self->dev.page,
 			    PROT_READ, MAP_SHARED);
-	before = faults(_metadata, self->fd);
-	mapdrv_touch(p + 50 * self->page);
+	before = faults(_metadata, self->dev.fd);
+	mapdrv_touch(p + 50 * self->dev.page);
 	mapdrv_model_touch(&m, 50);
-	EXPECT_EQ(m.faults, faults(_metadata, self->fd) - before);
+	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
 	mapdrv_expect_resident(_metadata, p, &m);
-	munmap(p, SOME_PAGES * self->page);
+	munmap(p, SOME_PAGES * self->dev.page);
 	close(fd);
 	mapdrv_model_free(&m);
 }
@@ -953,20 +939,20 @@ TEST_F(mode_map, mapping_of_a_read_only_fd_follows_the_mode)
 /* In AROUND and EAGER mode fork() copies the page table entries too. */
 TEST_F(mode_map, forked_child_reads_the_whole_pattern)
 {
-	size_t size = self->npages * self->page;
+	size_t size = self->dev.npages * self->dev.page;
 	uint8_t *p;
 	pid_t pid;
 
-	p = mapdrv_must_map(_metadata, self->fd, 0, size, PROT_READ,
+	p = mapdrv_must_map(_metadata, self->dev.fd, 0, size, PROT_READ,
 			    MAP_SHARED);
-	mapdrv_touch(p + 3 * self->page);
+	mapdrv_touch(p + 3 * self->dev.page);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(mapdrv_check_pattern(p, size, 0, self->seed) == -1 ?
+		_exit(mapdrv_check_pattern(p, size, 0, self->dev.seed) == -1 ?
 		      0 : 1);
 	EXPECT_EQ(0, mapdrv_wait_child(pid));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, size, 0, self->seed));
+	EXPECT_EQ(-1, mapdrv_check_pattern(p, size, 0, self->dev.seed));
 	munmap(p, size);
 }
 

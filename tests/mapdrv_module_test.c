@@ -4,14 +4,30 @@
  * mode), its parameters, the refusal of bad sizes, modes and windows, and
  * leaks over load/unload cycles.
  *
- * The module comes from $MAPDRV_KO (finit_module); without it every test
- * skips. The tests run one after another, each in a process of its own,
- * and every test ends with the module loaded with default parameters and
- * its buffer stamped with the seed it had when the test started.
+ * The module comes from $MAPDRV_KO (finit_module); without it the binary
+ * exits at once with status 4 (KSFT_SKIP). The tests run one after
+ * another, each in a process of its own, and every test ends with the
+ * module loaded with default parameters and its buffer stamped with the
+ * seed it had when the test started.
  */
 #include "kselftest_harness.h"
 
+#include "mapdrv_golden.h"
 #include "mapdrv_test_util.h"
+
+/*
+ * Without a module to load no case can run: say so once, the kselftest way
+ * (as MAPDRV_TEST_NEEDS_DEVICE() does for the other binaries).
+ */
+static void __attribute__((constructor)) needs_a_module(void)
+{
+	const char *ko = getenv(MAPDRV_KO_ENV);
+
+	if (ko && *ko)
+		return;
+	ksft_print_header();
+	ksft_exit_skip("$%s is not set: no module to load\n", MAPDRV_KO_ENV);
+}
 
 /* Load/unload cycles of the leak test, after one warm-up cycle. */
 #define LEAK_CYCLES		20
@@ -706,6 +722,98 @@ TEST_F(module_params, mapping_of_a_new_fd_follows_the_mode_and_window_params)
 	munmap(p, size);
 	close(fd);
 	mapdrv_model_free(&m);
+}
+
+/*
+ * The largest buffer, size=1073741824 exactly: the load works, or fails
+ * with ENOMEM, never EINVAL. Then the golden words (mapdrv_golden.h, from
+ * outside mapdrv) up to the last word of 1 GiB, for the seed of the load
+ * and after a RESTAMP with another high-bit seed. Tried only where 1 GiB
+ * and a margin are available: below that, vmalloc refuses with a warning
+ * and a stack dump on the console (warn_alloc()), a splat to the VM loop.
+ */
+#define GIB			(1ULL << 30)
+#define MAX_SIZE_MARGIN_KB	(256 * 1024)
+
+FIXTURE(module_max_size) {
+	struct module_env env;
+	int load;		/* the load's result: 0 or -errno */
+};
+
+/* all ones, then bit 63 alone */
+#define MAX_SIZE_SEED		0xffffffffffffffffULL
+#define MAX_SIZE_RESEED		0x8000000000000000ULL
+#define MAX_SIZE_PARAMS		"size=1073741824 seed=18446744073709551615"
+
+FIXTURE_SETUP(module_max_size)
+{
+	long long avail = 0;
+	int ret;
+
+	module_env_setup(_metadata, &self->env);
+	ASSERT_EQ(0, mapdrv_meminfo_kb("MemAvailable", &avail));
+	if (avail < (long long)(GIB / 1024) + MAX_SIZE_MARGIN_KB)
+		MAPDRV_SETUP_SKIP("%lld kB available: 1 GiB and %d kB needed",
+				  avail, MAX_SIZE_MARGIN_KB);
+	ret = mapdrv_unload();
+	ASSERT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(-ret));
+	self->load = mapdrv_load(self->env.ko, MAX_SIZE_PARAMS);
+}
+
+FIXTURE_TEARDOWN(module_max_size)
+{
+	module_env_restore(_metadata, &self->env, true);
+}
+
+TEST_F(module_max_size, load_of_1_gib_works_or_is_enomem)
+{
+	EXPECT_TRUE(self->load == 0 || self->load == -ENOMEM)
+		TH_LOG("finit_module(\"%s\"): %s", MAX_SIZE_PARAMS,
+		       strerror(-self->load));
+}
+
+/* The golden words of @seed in the 1 GiB mapping at @p. */
+static void expect_golden(struct __test_metadata *_metadata,
+			  const uint8_t *p, uint64_t seed)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < MAPDRV_GOLDEN_COUNT; i++) {
+		const struct mapdrv_golden *g = &mapdrv_golden[i];
+
+		if (g->seed != seed)
+			continue;
+		n++;
+		EXPECT_EQ(0, memcmp(p + g->off, g->bytes, 8))
+			TH_LOG("seed %#llx offset %#llx",
+			       (unsigned long long)seed,
+			       (unsigned long long)g->off);
+	}
+	EXPECT_LT(0U, n);
+}
+
+TEST_F(module_max_size, buffer_of_1_gib_holds_the_golden_words)
+{
+	struct mapdrv_info info;
+	uint8_t *p;
+	int fd;
+
+	if (self->load == -ENOMEM)
+		SKIP(return, "no memory for 1 GiB here");
+	ASSERT_EQ(0, self->load) TH_LOG("%s", strerror(-self->load));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	info = mapdrv_must_info(_metadata, fd);
+	EXPECT_EQ(GIB, info.size);
+	EXPECT_EQ(MAX_SIZE_SEED, info.seed);
+	p = mapdrv_must_map(_metadata, fd, 0, GIB, PROT_READ, MAP_SHARED);
+	expect_golden(_metadata, p, MAX_SIZE_SEED);
+	ASSERT_EQ(0, mapdrv_restamp(fd, MAPDRV_RESTAMP_SET_SEED,
+				    MAX_SIZE_RESEED));
+	expect_golden(_metadata, p, MAX_SIZE_RESEED);
+	munmap(p, GIB);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

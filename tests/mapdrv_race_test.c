@@ -21,6 +21,8 @@
 
 #include "mapdrv_test_util.h"
 
+MAPDRV_TEST_NEEDS_DEVICE();
+
 #include <pthread.h>
 
 #define RACE_PAGES	64	/* pages per mapping */
@@ -90,7 +92,7 @@ static long race_expected_after_touch(uint32_t mode, uint32_t window)
 }
 
 FIXTURE(race) {
-	size_t page;
+	struct mapdrv_test_dev dev;	/* O_RDONLY; the race's file */
 	struct race r;
 	pthread_t setter;
 	bool started;
@@ -98,17 +100,12 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
 	memset(&self->r, 0, sizeof(self->r));
 	self->started = false;
-	self->r.fd = mapdrv_open(O_RDONLY);
-	ASSERT_LE(0, self->r.fd);
-	info = mapdrv_must_info(_metadata, self->r.fd);
-	if (info.size < RACE_PAGES * self->page)
-		MAPDRV_SETUP_SKIP("needs a buffer of %d pages", RACE_PAGES);
+	self->r.fd = -1;
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDONLY,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, RACE_PAGES);
+	self->r.fd = self->dev.fd;
 	ASSERT_EQ(0, pthread_barrier_init(&self->r.start, NULL, 2));
 	ASSERT_EQ(0, pthread_create(&self->setter, NULL, race_setter,
 				    &self->r));
@@ -129,7 +126,7 @@ FIXTURE_TEARDOWN(race)
 
 TEST_F_TIMEOUT(race, set_mode_against_mmap_keeps_info_true, RACE_SECONDS + 60)
 {
-	size_t len = RACE_PAGES * self->page;
+	size_t len = RACE_PAGES * self->dev.page;
 	unsigned long rounds, mismatches = 0, busy_misses = 0;
 	unsigned long seen[MAPDRV_MODE_COUNT] = { 0 };
 	unsigned char vec[RACE_PAGES];

@@ -18,11 +18,13 @@
  */
 #include "kselftest_harness.h"
 
-#include "mapdrv_test_util.h"
-
 #include <poll.h>
 #include <signal.h>
 #include <linux/userfaultfd.h>
+
+#include "mapdrv_test_util.h"
+
+MAPDRV_TEST_NEEDS_DEVICE();
 
 /* Linux 6.6 and 6.7; Debian 12's headers (6.1) do not have them. */
 #ifndef UFFD_FEATURE_WP_UNPOPULATED
@@ -33,65 +35,57 @@
 #endif
 
 FIXTURE(regression) {
-	int fd;
-	size_t page;
-	uint64_t size;
-	uint64_t seed;
+	struct mapdrv_test_dev dev;	/* O_RDWR; the teardown restamps */
 };
 
 FIXTURE_SETUP(regression)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	self->fd = mapdrv_open(O_RDWR);
-	ASSERT_LE(0, self->fd);
-	info = mapdrv_must_info(_metadata, self->fd);
-	self->size = info.size;
-	self->seed = info.seed;
-	if (self->size < 2 * self->page)
-		MAPDRV_SETUP_SKIP("needs a buffer of 2 pages");
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDWR,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, 2);
 }
 
 FIXTURE_TEARDOWN(regression)
 {
-	EXPECT_EQ(0, mapdrv_restamp(self->fd, MAPDRV_RESTAMP_SET_SEED,
-				    self->seed));
-	close(self->fd);
+	EXPECT_EQ(0, mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
+				    self->dev.seed));
+	close(self->dev.fd);
 }
 
 TEST_F(regression, efault_write_changes_nothing)
 {
-	uint8_t *none = mmap(NULL, self->page, PROT_NONE,
+	uint8_t *none = mmap(NULL, self->dev.page, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t off = self->page;
+	uint64_t off = self->dev.page;
 	uint8_t back[16];
 
 	ASSERT_NE(MAP_FAILED, none);
-	ASSERT_EQ(-1, pwrite(self->fd, none, sizeof(back), (off_t)off));
+	ASSERT_EQ(-1, pwrite(self->dev.fd, none, sizeof(back), (off_t)off));
 	EXPECT_EQ(EFAULT, errno);
-	ASSERT_EQ(16, pread(self->fd, back, sizeof(back), (off_t)off));
-	EXPECT_EQ(-1, mapdrv_check_pattern(back, sizeof(back), off, self->seed));
-	munmap(none, self->page);
+	ASSERT_EQ(16, pread(self->dev.fd, back, sizeof(back), (off_t)off));
+	EXPECT_EQ(-1, mapdrv_check_pattern(back, sizeof(back), off,
+					   self->dev.seed));
+	munmap(none, self->dev.page);
 }
 
 TEST_F(regression, short_write_changes_nothing_past_what_it_returns)
 {
 	/* 8 good bytes at the end of a page, then a PROT_NONE page. */
-	uint8_t *src = mmap(NULL, 2 * self->page, PROT_READ | PROT_WRITE,
+	uint8_t *src = mmap(NULL, 2 * self->dev.page, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t off = self->page, word = ~mapdrv_pattern(self->seed, off);
+	uint64_t off = self->dev.page,
+		 word = ~mapdrv_pattern(self->dev.seed, off);
 	uint8_t back[32];
 
 	ASSERT_NE(MAP_FAILED, src);
-	ASSERT_EQ(0, mprotect(src + self->page, self->page, PROT_NONE));
-	memcpy(src + self->page - 8, &word, 8);
-	EXPECT_EQ(8, pwrite(self->fd, src + self->page - 8, 32, (off_t)off));
-	ASSERT_EQ(32, pread(self->fd, back, sizeof(back), (off_t)off));
+	ASSERT_EQ(0, mprotect(src + self->dev.page, self->dev.page, PROT_NONE));
+	memcpy(src + self->dev.page - 8, &word, 8);
+	EXPECT_EQ(8, pwrite(self->dev.fd, src + self->dev.page - 8, 32,
+			    (off_t)off));
+	ASSERT_EQ(32, pread(self->dev.fd, back, sizeof(back), (off_t)off));
 	EXPECT_EQ(0, memcmp(back, &word, 8));
-	EXPECT_EQ(-1, mapdrv_check_pattern(back + 8, 24, off + 8, self->seed));
-	munmap(src, 2 * self->page);
+	EXPECT_EQ(-1,
+		  mapdrv_check_pattern(back + 8, 24, off + 8, self->dev.seed));
+	munmap(src, 2 * self->dev.page);
 }
 
 TEST_F(regression, fault_errors_shown_in_info_and_sysfs)
@@ -102,7 +96,7 @@ TEST_F(regression, fault_errors_shown_in_info_and_sysfs)
 
 	ret = mapdrv_sysfs_u64("fault_errors", false, &sysfs);
 	ASSERT_EQ(0, ret) TH_LOG("sysfs fault_errors: %s", strerror(-ret));
-	info = mapdrv_must_info(_metadata, self->fd);
+	info = mapdrv_must_info(_metadata, self->dev.fd);
 	/* Nothing in the suite makes a fault fail: both must say 0. */
 	EXPECT_EQ(0ULL, info.fault_errors);
 	EXPECT_EQ(0ULL, sysfs);
@@ -218,8 +212,7 @@ static void mapdrv_uffd_child(int out, uint32_t mode, uint32_t window,
 }
 
 FIXTURE(uffd_wp) {
-	size_t page;
-	uint64_t seed;
+	struct mapdrv_test_dev dev;	/* O_RDONLY: page size, seed */
 };
 
 FIXTURE_VARIANT(uffd_wp) {
@@ -230,19 +223,13 @@ MAPDRV_MODE_VARIANTS(uffd_wp)
 
 FIXTURE_SETUP(uffd_wp)
 {
-	struct mapdrv_info info;
-
-	MAPDRV_SETUP_REQUIRE_DEVICE();
-	self->page = mapdrv_page_size();
-	ASSERT_EQ(0, mapdrv_info(&info));
-	self->seed = info.seed;
-	if (info.size < MAPDRV_UFFD_PAGES * self->page)
-		MAPDRV_SETUP_SKIP("needs a buffer of %d pages",
-				  MAPDRV_UFFD_PAGES);
+	mapdrv_test_dev_setup(_metadata, &self->dev, O_RDONLY,
+			      MAPDRV_TEST_DEFAULT_MODE, 0, MAPDRV_UFFD_PAGES);
 }
 
 FIXTURE_TEARDOWN(uffd_wp)
 {
+	close(self->dev.fd);
 }
 
 /*
@@ -269,7 +256,7 @@ TEST_F(uffd_wp, read_under_a_wp_marker_returns_the_data)
 	if (pid == 0) {
 		close(pipefd[0]);
 		mapdrv_uffd_child(pipefd[1], variant->mode, variant->window,
-				  self->page);
+				  self->dev.page);
 	}
 	close(pipefd[1]);
 	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
@@ -312,9 +299,11 @@ TEST_F(uffd_wp, read_under_a_wp_marker_returns_the_data)
 		TH_LOG("the child failed at step %d: %s", r.step,
 		       strerror(r.err));
 	EXPECT_NE(0ULL, r.features & UFFD_FEATURE_WP_ASYNC);
-	for (i = 0; i < MAPDRV_UFFD_PAGES; i++)
-		EXPECT_EQ(mapdrv_pattern_byte(self->seed, (uint64_t)i * self->page),
+	for (i = 0; i < MAPDRV_UFFD_PAGES; i++) {
+		EXPECT_EQ(mapdrv_pattern_byte(self->dev.seed,
+					      (uint64_t)i * self->dev.page),
 			  r.bytes[i]) TH_LOG("page %d", i);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -1,21 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by mapdrv's kselftests. Include it after
- * kselftest_harness.h (which defines _GNU_SOURCE before any libc header).
+ * Helpers shared by mapdrv's kselftests, as selftests/mm/vm_util.h is: the
+ * functions are in mapdrv_test_util.c, linked into every test binary; this
+ * header declares them and holds what cannot live there. A test includes it
+ * after kselftest_harness.h (which defines _GNU_SOURCE before any libc
+ * header).
  *
  * Most helpers do not ASSERT or EXPECT: errors come back as -errno (or as -1
  * with errno set, like the libc call they wrap), and the tests check them.
- * The few at the end that do (mapdrv_must_*) take the harness's _metadata.
+ * The harness glue at the end (mapdrv_must_*, mapdrv_test_dev_setup(), ...)
+ * does ASSERT, with the harness's _metadata: those are static inline here
+ * because the 6.1 harness defines global symbols and can only be included
+ * by one file of a binary, the test itself.
  */
 #ifndef MAPDRV_TEST_UTIL_H
 #define MAPDRV_TEST_UTIL_H
 
-#ifndef __KSELFTEST_HARNESS_H
-#error "include kselftest_harness.h before mapdrv_test_util.h"
+/* mremap() flags and more need it before the first libc header. */
+#ifndef _GNU_SOURCE
+#error "include kselftest_harness.h (or define _GNU_SOURCE) first"
 #endif
 
 #include <endian.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,576 +53,134 @@
 /* How long a (re)loaded module gets for /dev/mapdrv to come and go. */
 #define MAPDRV_DEV_WAIT_MS	5000
 
-/*
- * The 6.1 harness only stops a test whose FIXTURE_SETUP() *failed*: after a
- * SKIP(return, ...) in the setup it still runs the test body (and then the
- * teardown) on a fixture that was never set up. So a setup that skips ends
- * the test process itself, with the exit status the 6.1 harness reports as
- * a skip; the reason is already in the page the harness shares with it.
- */
-#define MAPDRV_HARNESS_SKIP_STATUS	255
-#define MAPDRV_SETUP_SKIP(fmt, ...)					\
-	SKIP({ fflush(NULL); _exit(MAPDRV_HARNESS_SKIP_STATUS); },	\
-	     fmt, ##__VA_ARGS__)
+/* Sizes and the device */
+uint64_t mapdrv_round_up(uint64_t x, uint64_t align);
+size_t mapdrv_page_size(void);
+bool mapdrv_dev_present(void);
+bool mapdrv_module_loaded(void);
+int mapdrv_wait_dev(bool present, int timeout_ms);
 
-/* First lines of every FIXTURE_SETUP() that needs the device. */
-#define MAPDRV_SETUP_REQUIRE_DEVICE()					\
+/* The ioctls, the modes */
+int mapdrv_open(int flags);
+int mapdrv_get_info(int fd, struct mapdrv_info *info);
+int mapdrv_info(struct mapdrv_info *info);
+int mapdrv_restamp(int fd, uint32_t flags, uint64_t seed);
+int mapdrv_restamp_seed(uint64_t seed);
+const char *mapdrv_mode_name(uint32_t mode);
+int mapdrv_mode_of_name(const char *name);
+int mapdrv_set_mode(int fd, uint32_t mode, uint32_t window);
+
+/* sysfs, /proc/meminfo, the module */
+int mapdrv_sysfs_read(const char *attr, char *buf, size_t len);
+int mapdrv_read_file(const char *path, char *buf, size_t len);
+int mapdrv_sysfs_u64(const char *attr, bool hex, uint64_t *val);
+int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window);
+int mapdrv_meminfo_kb(const char *field, long long *kb);
+int mapdrv_vmalloc_used_kb(long long *kb);
+int mapdrv_vmalloc_used_settled_kb(long long *kb);
+int mapdrv_load(const char *ko, const char *params);
+int mapdrv_unload(void);
+
+/* The pattern */
+uint8_t mapdrv_pattern_byte(uint64_t seed, uint64_t off);
+void mapdrv_fill_pattern(void *buf, size_t len, uint64_t off, uint64_t seed);
+int64_t mapdrv_check_pattern(const void *p, uint64_t len, uint64_t off,
+			     uint64_t seed);
+
+/* Mappings */
+uint64_t mapdrv_touch(const void *p);
+void mapdrv_poke(void *p, uint64_t word);
+void *mapdrv_sys_mmap(void *addr, uint64_t len, int prot, int flags, int fd,
+		      uint64_t off);
+long mapdrv_resident_pages(void *p, size_t npages, unsigned char *vec);
+int mapdrv_vma_flags(const void *addr, char *flags, size_t len);
+bool mapdrv_vma_has_flag(const char *flags, const char *mn);
+void *mapdrv_reserve_aligned(size_t len, size_t align);
+bool mapdrv_have_madv_populate_read(void);
+
+/* The kernel log */
+int mapdrv_kmsg_open(void);
+int mapdrv_kmsg_count(int fd, const char *a, const char *b, char *match,
+		      size_t match_len);
+
+/* Processes */
+int mapdrv_pipe_put(int fd);
+int mapdrv_pipe_get(int fd);
+int mapdrv_wait_child(pid_t pid);
+
+/*
+ * The kernels of the matrix, oldest first: the columns of the tables of
+ * expected results where kernels differ. mapdrv_kernel() is the newest of
+ * them not newer than the running kernel (by its uname release), so that a
+ * kernel between two of them is held to the older one's column.
+ */
+enum mapdrv_kernel {
+	MAPDRV_K5_10,
+	MAPDRV_K6_1,
+	MAPDRV_K6_12,
+	MAPDRV_K7_2,
+	MAPDRV_KERNELS
+};
+
+enum mapdrv_kernel mapdrv_kernel(void);
+const char *mapdrv_kernel_name(enum mapdrv_kernel k);
+
+/*
+ * Risky steps run in a child with a deadline (mapdrv_run_bounded()): a hang
+ * is killed and fails the test, never skips it. The child tells what it is
+ * doing and why it failed through a shared page, struct mapdrv_report.
+ */
+struct mapdrv_report {
+	char doing[256];	/* the step the child is in */
+	char failed[1024];	/* why it returned non-zero */
+};
+
+struct mapdrv_report *mapdrv_report_new(void);
+void mapdrv_report_free(struct mapdrv_report *r);
+void mapdrv_doing(struct mapdrv_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int mapdrv_failed(struct mapdrv_report *r, const char *file, int line,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms);
+
+/*
+ * In a bounded child: if @cond is false, note why in @r and return 1 (the
+ * harness's ASSERTs only work in the test process itself).
+ */
+#define MAPDRV_CHILD_CHECK(r, cond, fmt, ...)				\
 	do {								\
-		if (access(MAPDRV_DEV_PATH, F_OK))			\
-			MAPDRV_SETUP_SKIP("%s does not exist: is mapdrv.ko loaded?", \
-					  MAPDRV_DEV_PATH);		\
+		if (!(cond))						\
+			return mapdrv_failed(r, __FILE__, __LINE__,	\
+					     "%s: " fmt, #cond,		\
+					     ##__VA_ARGS__);		\
 	} while (0)
 
-static inline uint64_t mapdrv_round_up(uint64_t x, uint64_t align)
-{
-	return (x + align - 1) / align * align;
-}
-
-static inline size_t mapdrv_page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-static inline bool mapdrv_dev_present(void)
-{
-	return access(MAPDRV_DEV_PATH, F_OK) == 0;
-}
-
-static inline bool mapdrv_module_loaded(void)
-{
-	return access(MAPDRV_MODULE_DIR, F_OK) == 0;
-}
-
-/* Wait until /dev/mapdrv exists (@present) or is gone: 0 or -ETIMEDOUT. */
-static inline int mapdrv_wait_dev(bool present, int timeout_ms)
-{
-	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
-	int waited;
-
-	for (waited = 0; waited <= timeout_ms; waited += 10) {
-		if (mapdrv_dev_present() == present)
-			return 0;
-		nanosleep(&tick, NULL);
-	}
-	return -ETIMEDOUT;
-}
-
-/* open(2) of the device; -1 and errno on failure. */
-static inline int mapdrv_open(int flags)
-{
-	return open(MAPDRV_DEV_PATH, flags | O_CLOEXEC);
-}
-
-/* MAPDRV_IOC_INFO: 0 or -errno. */
-static inline int mapdrv_get_info(int fd, struct mapdrv_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	return ioctl(fd, MAPDRV_IOC_INFO, info) ? -errno : 0;
-}
-
-/* MAPDRV_IOC_INFO through a descriptor of its own: 0 or -errno. */
-static inline int mapdrv_info(struct mapdrv_info *info)
-{
-	int fd = mapdrv_open(O_RDONLY);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = mapdrv_get_info(fd, info);
-	close(fd);
-	return ret;
-}
-
-/* MAPDRV_IOC_RESTAMP: 0 or -errno. */
-static inline int mapdrv_restamp(int fd, uint32_t flags, uint64_t seed)
-{
-	struct mapdrv_restamp rs = { .seed = seed, .flags = flags };
-
-	return ioctl(fd, MAPDRV_IOC_RESTAMP, &rs) ? -errno : 0;
-}
-
-/* Rewrite the whole pattern with @seed, through a descriptor of its own. */
-static inline int mapdrv_restamp_seed(uint64_t seed)
-{
-	int fd = mapdrv_open(O_RDWR);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = mapdrv_restamp(fd, MAPDRV_RESTAMP_SET_SEED, seed);
-	close(fd);
-	return ret;
-}
-
-/* The name of MAPDRV_MODE_* @mode, as sysfs and the mode= parameter say. */
-static inline const char *mapdrv_mode_name(uint32_t mode)
-{
-	static const char *const names[MAPDRV_MODE_COUNT] = {
-		[MAPDRV_MODE_FAULT] = "fault",
-		[MAPDRV_MODE_AROUND] = "around",
-		[MAPDRV_MODE_EAGER] = "eager",
-	};
-
-	return mode < MAPDRV_MODE_COUNT ? names[mode] : "(bad mode)";
-}
-
-/* The MAPDRV_MODE_* named @name, or -EINVAL. */
-static inline int mapdrv_mode_of_name(const char *name)
-{
-	uint32_t mode;
-
-	for (mode = 0; mode < MAPDRV_MODE_COUNT; mode++)
-		if (!strcmp(name, mapdrv_mode_name(mode)))
-			return (int)mode;
-	return -EINVAL;
-}
-
-/* MAPDRV_IOC_SET_MODE: 0 or -errno. */
-static inline int mapdrv_set_mode(int fd, uint32_t mode, uint32_t window)
-{
-	struct mapdrv_mode req = { .mode = mode, .window = window };
-
-	return ioctl(fd, MAPDRV_IOC_SET_MODE, &req) ? -errno : 0;
-}
-
-/*
- * Read /sys/class/misc/mapdrv/@attr into @buf (NUL-terminated, one trailing
- * newline removed): its length or -errno.
- */
-static inline int mapdrv_sysfs_read(const char *attr, char *buf, size_t len)
-{
-	char path[256];
-	ssize_t n;
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", MAPDRV_SYSFS_DIR, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return (int)n;
-}
-
-/*
- * Read a sysfs attribute holding one number: decimal digits, or "0x" and
- * lower-case hex digits for @hex, then at most a newline. 0, -errno, or
- * -EPROTO when the text is not exactly that.
- */
-static inline int mapdrv_sysfs_u64(const char *attr, bool hex, uint64_t *val)
-{
-	const char *digits = hex ? "0123456789abcdef" : "0123456789";
-	char buf[64], *p = buf, *end;
-	int n = mapdrv_sysfs_read(attr, buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	if (hex) {
-		if (strncmp(p, "0x", 2))
-			return -EPROTO;
-		p += 2;
-	}
-	if (!*p || strspn(p, digits) != strlen(p))
-		return -EPROTO;
-	/* No leading zeros, as printf's %llu and %llx never print them. */
-	if (p[0] == '0' && p[1])
-		return -EPROTO;
-	errno = 0;
-	*val = strtoull(p, &end, hex ? 16 : 10);
-	if (errno || *end)
-		return -EPROTO;
-	return 0;
-}
-
-/*
- * The module's default mode and window, which a new open file starts with:
- * /sys/class/misc/mapdrv/{mode,window}. 0, -errno, or -EPROTO when mode is
- * not the name of a mode.
- */
-static inline int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window)
-{
-	char name[64];
-	uint64_t w = 0;
-	int ret = mapdrv_sysfs_read("mode", name, sizeof(name));
-
-	if (ret < 0)
-		return ret;
-	ret = mapdrv_mode_of_name(name);
-	if (ret < 0)
-		return -EPROTO;
-	*mode = (uint32_t)ret;
-	ret = mapdrv_sysfs_u64("window", false, &w);
-	if (ret)
-		return ret;
-	if (w > UINT32_MAX)
-		return -EPROTO;
-	*window = (uint32_t)w;
-	return 0;
-}
-
-/* VmallocUsed of /proc/meminfo, in KiB: 0 or -errno. */
-static inline int mapdrv_vmalloc_used_kb(long long *kb)
-{
-	char line[256];
-	FILE *f = fopen("/proc/meminfo", "re");
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmallocUsed: %lld kB", kb) == 1) {
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-/*
- * VmallocUsed once it stopped moving: some frees after a module unload or
- * load are deferred (the module's init sections are freed from a work item,
- * BTF and other module data after an RCU grace period). Read it every 100 ms
- * until two readings agree, for at most 3 s.
- */
-static inline int mapdrv_vmalloc_used_settled_kb(long long *kb)
-{
-	const struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
-	long long prev, cur;
-	int i, ret;
-
-	ret = mapdrv_vmalloc_used_kb(&prev);
-	for (i = 0; !ret && i < 30; i++) {
-		nanosleep(&tick, NULL);
-		ret = mapdrv_vmalloc_used_kb(&cur);
-		if (!ret && cur == prev)
-			break;
-		prev = cur;
-	}
-	*kb = prev;
-	return ret;
-}
-
-/* finit_module(2) of the .ko at @ko with @params: 0 or -errno. */
-static inline int mapdrv_load(const char *ko, const char *params)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/*
- * delete_module(2) of mapdrv, the way rmmod does it: O_NONBLOCK, so a module
- * in use fails at once with EWOULDBLOCK (the kernel's errno, == EAGAIN).
- * 0 or -errno.
- */
-static inline int mapdrv_unload(void)
-{
-	return syscall(SYS_delete_module, MAPDRV_DEVICE_NAME, O_NONBLOCK) ?
-	       -errno : 0;
-}
-
-/* The byte at buffer offset @off of the pattern (words are little-endian). */
-static inline uint8_t mapdrv_pattern_byte(uint64_t seed, uint64_t off)
-{
-	return (uint8_t)(mapdrv_pattern(seed, off & ~7ULL) >> (8 * (off & 7)));
-}
-
-/* Fill @buf with the pattern bytes of buffer offsets [off, off + len). */
-static inline void mapdrv_fill_pattern(void *buf, size_t len, uint64_t off,
-				       uint64_t seed)
-{
-	uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = mapdrv_pattern_byte(seed, off + i);
-}
-
-/*
- * Check @len bytes at @p, which hold the buffer from offset @off on, against
- * the pattern of @seed: the buffer offset of the first wrong byte, or -1.
- * Whole aligned words are compared as words, the rest byte by byte.
- */
-static inline int64_t mapdrv_check_pattern(const void *p, uint64_t len,
-					   uint64_t off, uint64_t seed)
-{
-	const uint8_t *b = p;
-	uint64_t i = 0, w;
-
-	for (; i < len && ((off + i) & 7); i++)
-		if (b[i] != mapdrv_pattern_byte(seed, off + i))
-			return (int64_t)(off + i);
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, b + i, 8);
-		if (le64toh(w) != mapdrv_pattern(seed, off + i))
-			break;
-	}
-	for (; i < len; i++)
-		if (b[i] != mapdrv_pattern_byte(seed, off + i))
-			return (int64_t)(off + i);
-	return -1;
-}
-
-/*
- * Read (touch) or write (poke) one aligned word at @p through a mapping,
- * as one access the compiler can neither drop nor merge.
- */
-static inline uint64_t mapdrv_touch(const void *p)
-{
-	return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
-}
-
-static inline void mapdrv_poke(void *p, uint64_t word)
-{
-	__atomic_store_n((uint64_t *)p, word, __ATOMIC_RELAXED);
-}
-
-/*
- * mmap(2) without libc in the way: glibc refuses an unaligned offset itself
- * and would hide what the kernel does. MAP_FAILED and errno on failure.
- * s390's mmap system call (old_mmap) takes one pointer to its six arguments;
- * it refuses an unaligned offset with EINVAL like the others.
- */
-static inline void *mapdrv_sys_mmap(void *addr, uint64_t len, int prot,
-				    int flags, int fd, uint64_t off)
-{
-#ifdef __s390__
-	unsigned long args[6] = {
-		(unsigned long)addr, len, (unsigned long)prot,
-		(unsigned long)flags, (unsigned long)fd, off,
-	};
-
-	return (void *)syscall(SYS_mmap, args);
-#else
-	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-#endif
-}
-
-/*
- * mincore(2) of @npages pages at @p: how many are resident (and, with @vec,
- * which), or -errno. For a file mapping, mincore only tells the truth to
- * the owner of the file or someone who may write it: root here.
- */
-static inline long mapdrv_resident_pages(void *p, size_t npages,
-					 unsigned char *vec)
-{
-	unsigned char *v = vec ? vec : calloc(npages, 1);
-	long n = 0;
-	size_t i;
-
-	if (!v)
-		return -ENOMEM;
-	if (mincore(p, npages * mapdrv_page_size(), v)) {
-		n = -errno;
-	} else {
-		for (i = 0; i < npages; i++)
-			n += v[i] & 1;
-	}
-	if (!vec)
-		free(v);
-	return n;
-}
-
-/*
- * The "VmFlags:" line of /proc/self/smaps for the VMA starting at @addr,
- * into @flags: 0 or -errno (-ENOENT: no such VMA or no VmFlags line).
- */
-static inline int mapdrv_vma_flags(const void *addr, char *flags, size_t len)
-{
-	char line[512], want[32];
-	FILE *f = fopen("/proc/self/smaps", "re");
-	bool in_vma = false;
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want))) {
-			in_vma = true;
-		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			size_t n = strlen(line + 8);
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(flags, line + 8, n);
-			flags[n] = '\0';
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-/* Is the two-letter VmFlags mnemonic @mn in @flags? */
-static inline bool mapdrv_vma_has_flag(const char *flags, const char *mn)
-{
-	const char *p;
-
-	for (p = flags; (p = strstr(p, mn)); p += 2)
-		if ((p == flags || p[-1] == ' ') &&
-		    (p[2] == ' ' || p[2] == '\n' || p[2] == '\0'))
-			return true;
-	return false;
-}
-
-/*
- * /dev/kmsg opened at its end, so that only records printed after this
- * call are read: a descriptor or -errno.
- */
-static inline int mapdrv_kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (lseek(fd, 0, SEEK_END) < 0) {
-		int err = errno;
-
-		close(fd);
-		return -err;
-	}
-	return fd;
-}
-
-/*
- * Read the kernel log records after @fd's position up to the end (EAGAIN)
- * and count those whose text has both @a and @b; the last such text goes
- * to @match. The count or -errno.
- */
-static inline int mapdrv_kmsg_count(int fd, const char *a, const char *b,
-				    char *match, size_t match_len)
-{
-	char rec[8192];
-	int count = 0;
-
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		char *text, *nl;
-
-		if (n < 0 && errno == EPIPE)	/* overwritten records */
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return count;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return count;
-		rec[n] = '\0';
-		/* "prio,seq,usec,flags;text\n" then " KEY=value\n" lines */
-		text = strchr(rec, ';');
-		if (!text)
-			continue;
-		text++;
-		nl = strchr(text, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strstr(text, a) && strstr(text, b)) {
-			count++;
-			if (match)
-				snprintf(match, match_len, "%s", text);
-		}
-	}
-}
-
-/* fork(2) helpers: one byte through a pipe, and a child's exit status. */
-static inline int mapdrv_pipe_put(int fd)
-{
-	return write(fd, "x", 1) == 1 ? 0 : -1;
-}
-
-static inline int mapdrv_pipe_get(int fd)
-{
-	char c;
-
-	return read(fd, &c, 1) == 1 ? 0 : -1;
-}
-
-/* waitpid(2) for @pid: its exit code, 128 + the signal that killed it, -1. */
-static inline int mapdrv_wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
-/*
- * Reserve @len bytes of address space at an address aligned to @align (a
- * power of two, a multiple of the page size), PROT_NONE, for MAP_FIXED
- * mappings to land on: the address, or MAP_FAILED and errno. The slack
- * around it is unmapped again; munmap(addr, @len) frees the rest.
- */
-static inline void *mapdrv_reserve_aligned(size_t len, size_t align)
-{
-	size_t span = len + align;
-	uint8_t *p = mmap(NULL, span, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	uint8_t *a;
-
-	if (p == MAP_FAILED)
-		return MAP_FAILED;
-	a = p + (((uintptr_t)p + align - 1) / align * align - (uintptr_t)p);
-	if (a > p)
-		munmap(p, a - p);
-	if (p + span > a + len)
-		munmap(a + len, p + span - (a + len));
-	return a;
-}
-
-/*
- * Does the kernel know MADV_POPULATE_READ (5.14)? Asked of an anonymous
- * page, so that an EINVAL from a device mapping means the driver's fault.
- */
-static inline bool mapdrv_have_madv_populate_read(void)
-{
-	size_t page = mapdrv_page_size();
-	void *p = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	bool have;
-
-	if (p == MAP_FAILED)
-		return false;
-	have = madvise(p, page, MADV_POPULATE_READ) == 0;
-	munmap(p, page);
-	return have;
-}
-
-/*
- * Pages one call of the driver's fault handler maps, by mode: the faulting
- * page (FAULT), the window around it (AROUND), or MAPDRV_WINDOW_MAX pages
- * (EAGER: mmap() mapped everything, so only a page dropped since, by
- * MADV_DONTNEED, faults).
- */
-static inline uint64_t mapdrv_pages_per_fault(uint32_t mode, uint32_t window)
-{
-	switch (mode) {
-	case MAPDRV_MODE_AROUND:
-		return window;
-	case MAPDRV_MODE_EAGER:
-		return MAPDRV_WINDOW_MAX;
-	default:
-		return 1;
-	}
-}
+/* The kernel's own views of a mapping */
+int mapdrv_smaps_kb(const void *addr, const char *field, long long *kb);
+int mapdrv_pagemap(const void *addr, uint64_t *entry);
+
+#define MAPDRV_PM_PFN_MASK	((1ULL << 55) - 1)
+#define MAPDRV_PM_SOFT_DIRTY	(1ULL << 55)
+#define MAPDRV_PM_EXCLUSIVE	(1ULL << 56)
+#define MAPDRV_PM_FILE		(1ULL << 61)
+#define MAPDRV_PM_SWAP		(1ULL << 62)
+#define MAPDRV_PM_PRESENT	(1ULL << 63)
+
+/* tracefs: mapdrv's events as the trace file prints them */
+#define MAPDRV_TRACEFS		"/sys/kernel/tracing"
+
+struct mapdrv_event {
+	char name[32];		/* mapdrv_fault, mapdrv_mmap, ... */
+	int pid;		/* of the task that hit it */
+	uint64_t address, pgoff, pfn, result;	/* mapdrv_fault */
+	uint64_t start, end, flags;		/* VMA events; pgoff too */
+	int64_t live;				/* live_vmas= */
+};
+
+int mapdrv_write_file(const char *path, const char *text);
+int mapdrv_trace_start(const char *event);
+int mapdrv_trace_stop(void);
+int mapdrv_trace_read(struct mapdrv_event *ev, int max);
 
 /*
  * What the driver maps, modelled for one mapping: @npages pages from buffer
@@ -636,79 +202,119 @@ struct mapdrv_model {
 	uint64_t faults;	/* fault handler calls so far */
 };
 
-/* The model of a mapping right after mmap(): 0 or -ENOMEM. */
-static inline int mapdrv_model_init(struct mapdrv_model *m, uint32_t mode,
-				    uint32_t window, uint64_t first,
-				    size_t npages)
-{
-	*m = (struct mapdrv_model) {
-		.mode = mode,
-		.window = mapdrv_pages_per_fault(mode, window ? window : 1),
-		.first = first,
-		.npages = npages,
-	};
-	m->resident = calloc(npages ? npages : 1, 1);
-	if (!m->resident)
-		return -ENOMEM;
-	if (mode == MAPDRV_MODE_EAGER)
-		memset(m->resident, 1, npages);
-	return 0;
-}
-
-static inline void mapdrv_model_free(struct mapdrv_model *m)
-{
-	free(m->resident);
-	m->resident = NULL;
-}
-
-/* Touch page @i of the mapping: true if that is a fault. */
-static inline bool mapdrv_model_touch(struct mapdrv_model *m, size_t i)
-{
-	uint64_t lo, hi, pg;
-
-	if (i >= m->npages || m->resident[i])
-		return false;
-	m->faults++;
-	lo = (m->first + i) / m->window * m->window;
-	hi = lo + m->window;
-	if (lo < m->first)
-		lo = m->first;
-	if (hi > m->first + m->npages)
-		hi = m->first + m->npages;
-	for (pg = lo; pg < hi; pg++)
-		m->resident[pg - m->first] = 1;
-	return true;
-}
-
-/* Touch pages [@i, @i + @n) of the mapping, in that order. */
-static inline void mapdrv_model_touch_range(struct mapdrv_model *m, size_t i,
-					    size_t n)
-{
-	for (; n && i < m->npages; i++, n--)
-		mapdrv_model_touch(m, i);
-}
-
-/* MADV_DONTNEED of pages [@i, @i + @n) of the mapping. */
-static inline void mapdrv_model_drop(struct mapdrv_model *m, size_t i,
-				     size_t n)
-{
-	for (; n && i < m->npages; i++, n--)
-		m->resident[i] = 0;
-}
-
-static inline size_t mapdrv_model_resident(const struct mapdrv_model *m)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < m->npages; i++)
-		n += m->resident[i];
-	return n;
-}
+uint64_t mapdrv_pages_per_fault(uint32_t mode, uint32_t window);
+int mapdrv_model_init(struct mapdrv_model *m, uint32_t mode, uint32_t window,
+		      uint64_t first, size_t npages);
+void mapdrv_model_free(struct mapdrv_model *m);
+bool mapdrv_model_touch(struct mapdrv_model *m, size_t i);
+void mapdrv_model_touch_range(struct mapdrv_model *m, size_t i, size_t n);
+void mapdrv_model_drop(struct mapdrv_model *m, size_t i, size_t n);
+size_t mapdrv_model_resident(const struct mapdrv_model *m);
+size_t mapdrv_model_diff(const struct mapdrv_model *m,
+			 const unsigned char *vec, size_t *first_wrong);
 
 /*
- * Helpers that ASSERT, for test bodies and fixture setups; @_metadata is the
- * harness's, so that ASSERT_*() ends the test.
+ * The mapping modes the mapping tests run in, one fixture variant each.
+ * MAPDRV_FOR_EACH_TEST_MODE(X, ...) expands X(name, mode, window, ...) for
+ * each; window 0 keeps the file's window (which FAULT does not use).
  */
+#define MAPDRV_FOR_EACH_TEST_MODE(X, ...)				\
+	X(fault, MAPDRV_MODE_FAULT, 0, ##__VA_ARGS__)			\
+	X(around_1, MAPDRV_MODE_AROUND, 1, ##__VA_ARGS__)		\
+	X(around_16, MAPDRV_MODE_AROUND, 16, ##__VA_ARGS__)		\
+	X(around_512, MAPDRV_MODE_AROUND, 512, ##__VA_ARGS__)		\
+	X(eager, MAPDRV_MODE_EAGER, 0, ##__VA_ARGS__)
+
+/*
+ * One variant per mode for a fixture whose FIXTURE_VARIANT() has the
+ * members "uint32_t mode, window;":
+ *	MAPDRV_MODE_VARIANTS(fixture)
+ */
+#define MAPDRV_MODE_VARIANT(name, m, w, f)				\
+	FIXTURE_VARIANT_ADD(f, name) {					\
+		.mode = m, .window = w,					\
+	};
+#define MAPDRV_MODE_VARIANTS(f)						\
+	MAPDRV_FOR_EACH_TEST_MODE(MAPDRV_MODE_VARIANT, f)
+
+/*
+ * The harness glue: everything below needs the harness (_metadata, ASSERT,
+ * SKIP), so only the tests see it, not mapdrv_test_util.c.
+ */
+#ifdef __KSELFTEST_HARNESS_H
+
+/*
+ * The 6.1 harness only stops a test whose FIXTURE_SETUP() *failed*: after a
+ * SKIP(return, ...) in the setup it still runs the test body (and then the
+ * teardown) on a fixture that was never set up. So a setup that skips ends
+ * the test process itself, with the exit status the 6.1 harness reports as
+ * a skip; the reason is already in the page the harness shares with it.
+ */
+#define MAPDRV_HARNESS_SKIP_STATUS	255
+#define MAPDRV_SETUP_SKIP(fmt, ...)					\
+	SKIP({ fflush(NULL);						\
+	       _exit(_metadata->passed ? MAPDRV_HARNESS_SKIP_STATUS : 1); }, \
+	     fmt, ##__VA_ARGS__)
+
+/*
+ * A skip after a failed expectation is a failure. The 6.1 harness's SKIP()
+ * sets the test passed, so an EXPECT that failed before it would vanish
+ * into "ok ... # SKIP". This SKIP() (which every test gets with this
+ * header) leaves a failed test failed: it logs the reason and runs
+ * @statement without marking the test skipped or passed. (scripts/check/
+ * manifest.sh also fails a skip that follows an "Expected" diagnostic.)
+ */
+#undef SKIP
+#define SKIP(statement, fmt, ...) do {					\
+	if (!_metadata->passed) {					\
+		TH_LOG("SKIP after a failed expectation, a failure: "	\
+		       fmt, ##__VA_ARGS__);				\
+		statement;						\
+	}								\
+	snprintf(_metadata->results->reason,				\
+		 sizeof(_metadata->results->reason), fmt, ##__VA_ARGS__); \
+	if (TH_LOG_ENABLED) {						\
+		fprintf(TH_LOG_STREAM, "#      SKIP      %s\n",		\
+			_metadata->results->reason);			\
+	}								\
+	_metadata->passed = 1;						\
+	_metadata->skip = 1;						\
+	_metadata->trigger = 0;						\
+	statement;							\
+} while (0)
+
+/*
+ * Without /dev/mapdrv no case of a test binary can run: it says so once, the
+ * kselftest way ("1..0 # SKIP ..." and exit status 4, KSFT_SKIP), before the
+ * harness starts. Every binary whose cases need the device has this line
+ * after its includes; the module test, which loads the module itself, not.
+ */
+#define MAPDRV_TEST_NEEDS_DEVICE()					\
+	static void __attribute__((constructor))			\
+	mapdrv_test_needs_device(void)					\
+	{								\
+		if (mapdrv_dev_present())				\
+			return;						\
+		ksft_print_header();					\
+		ksft_exit_skip("%s does not exist: is mapdrv.ko loaded?\n", \
+			       MAPDRV_DEV_PATH);			\
+	}
+
+/*
+ * The device as a fixture sees it: member "struct mapdrv_test_dev dev;" of
+ * the FIXTURE(), filled by mapdrv_test_dev_setup().
+ */
+struct mapdrv_test_dev {
+	int fd;			/* open on /dev/mapdrv */
+	size_t page;		/* the system page size */
+	uint64_t size;		/* of the buffer, from INFO */
+	size_t npages;		/* of the buffer */
+	uint64_t seed;		/* from INFO at setup */
+	uint32_t mode, window;	/* of fd, as INFO reports them */
+};
+
+/* For mapdrv_test_dev_setup(): leave the file in the module's default mode. */
+#define MAPDRV_TEST_DEFAULT_MODE	UINT32_MAX
 
 /* mmap(2) that must work. */
 static inline void *mapdrv_must_map(struct __test_metadata *_metadata, int fd,
@@ -769,6 +375,63 @@ static inline int mapdrv_must_open_mode(struct __test_metadata *_metadata,
 	return fd;
 }
 
+/*
+ * The start of every FIXTURE_SETUP() that uses the device: skip the test if
+ * /dev/mapdrv does not exist, open it with @flags, put it in @mode and
+ * @window (MAPDRV_TEST_DEFAULT_MODE: leave the module's default), read
+ * INFO into @dev, and skip unless the buffer has @min_pages pages.
+ */
+static inline void mapdrv_test_dev_setup(struct __test_metadata *_metadata,
+					 struct mapdrv_test_dev *dev,
+					 int flags, uint32_t mode,
+					 uint32_t window, size_t min_pages)
+{
+	struct mapdrv_info info;
+
+	if (!mapdrv_dev_present())
+		MAPDRV_SETUP_SKIP("%s does not exist: is mapdrv.ko loaded?",
+				  MAPDRV_DEV_PATH);
+	dev->page = mapdrv_page_size();
+	dev->fd = mapdrv_open(flags);
+	ASSERT_LE(0, dev->fd)
+		TH_LOG("open %s: %s", MAPDRV_DEV_PATH, strerror(errno));
+	if (mode == MAPDRV_TEST_DEFAULT_MODE)
+		info = mapdrv_must_info(_metadata, dev->fd);
+	else
+		info = mapdrv_must_set_mode(_metadata, dev->fd, mode, window);
+	ASSERT_NE(0ULL, info.size);
+	ASSERT_EQ(0ULL, info.size % dev->page);
+	dev->size = info.size;
+	dev->npages = info.size / dev->page;
+	dev->seed = info.seed;
+	dev->mode = info.mode;
+	dev->window = info.window;
+	if (dev->npages < min_pages)
+		MAPDRV_SETUP_SKIP("needs a buffer of %zu pages", min_pages);
+}
+
+/*
+ * Run @fn(@arg) in a child with a deadline of @timeout_ms: the test fails if
+ * the child is still running then (it is killed), dies or returns non-zero.
+ * @what names the step for the log; @r is the report @fn fills.
+ */
+static inline void mapdrv_must_run_bounded(struct __test_metadata *_metadata,
+					   const char *what,
+					   int (*fn)(void *arg), void *arg,
+					   struct mapdrv_report *r,
+					   int timeout_ms)
+{
+	int status = mapdrv_run_bounded(fn, arg, timeout_ms);
+
+	ASSERT_NE(-ETIMEDOUT, status)
+		TH_LOG("%s: still running after %d ms, killed; it was %s",
+		       what, timeout_ms, r->doing);
+	ASSERT_EQ(0, status)
+		TH_LOG("%s: %s (child status %d, while %s)", what,
+		       status == 1 ? r->failed : "the child failed", status,
+		       r->doing);
+}
+
 /* mapdrv_model_init() that must work. */
 static inline void mapdrv_must_model(struct __test_metadata *_metadata,
 				     struct mapdrv_model *m, uint32_t mode,
@@ -787,18 +450,13 @@ static inline void mapdrv_expect_resident(struct __test_metadata *_metadata,
 					  const struct mapdrv_model *m)
 {
 	unsigned char *vec = calloc(m->npages ? m->npages : 1, 1);
-	size_t i, wrong = 0, first_wrong = 0;
+	size_t wrong, first_wrong = 0;
 	long n;
 
 	ASSERT_NE(NULL, vec);
 	n = mapdrv_resident_pages((void *)p, m->npages, vec);
 	ASSERT_LE(0, n) TH_LOG("mincore: %s", strerror((int)-n));
-	for (i = 0; i < m->npages; i++) {
-		if ((vec[i] & 1) == m->resident[i])
-			continue;
-		if (!wrong++)
-			first_wrong = i;
-	}
+	wrong = mapdrv_model_diff(m, vec, &first_wrong);
 	EXPECT_EQ(0U, wrong)
 		TH_LOG("%s mode, %llu pages per fault, mapping of buffer pages "
 		       "%llu-%llu: %ld pages resident, %zu expected; %zu differ, "
@@ -840,28 +498,6 @@ static inline pid_t mapdrv_fork_holder(struct __test_metadata *_metadata,
 	return pid;
 }
 
-/*
- * The mapping modes the mapping tests run in, one fixture variant each.
- * MAPDRV_FOR_EACH_TEST_MODE(X, ...) expands X(name, mode, window, ...) for
- * each; window 0 keeps the file's window (which FAULT does not use).
- */
-#define MAPDRV_FOR_EACH_TEST_MODE(X, ...)				\
-	X(fault, MAPDRV_MODE_FAULT, 0, ##__VA_ARGS__)			\
-	X(around_1, MAPDRV_MODE_AROUND, 1, ##__VA_ARGS__)		\
-	X(around_16, MAPDRV_MODE_AROUND, 16, ##__VA_ARGS__)		\
-	X(around_512, MAPDRV_MODE_AROUND, 512, ##__VA_ARGS__)		\
-	X(eager, MAPDRV_MODE_EAGER, 0, ##__VA_ARGS__)
-
-/*
- * One variant per mode for a fixture whose FIXTURE_VARIANT() has the
- * members "uint32_t mode, window;":
- *	MAPDRV_MODE_VARIANTS(fixture)
- */
-#define MAPDRV_MODE_VARIANT(name, m, w, f)				\
-	FIXTURE_VARIANT_ADD(f, name) {					\
-		.mode = m, .window = w,					\
-	};
-#define MAPDRV_MODE_VARIANTS(f)						\
-	MAPDRV_FOR_EACH_TEST_MODE(MAPDRV_MODE_VARIANT, f)
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* MAPDRV_TEST_UTIL_H */

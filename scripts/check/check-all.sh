@@ -7,7 +7,8 @@
 # page size, release, which mmap hook the module uses there, build result,
 # passed, failed, skipped, seconds) and the plain "N passed, N failed,
 # N skipped" line over all of them. Exit 0 only if every kernel built and
-# passed.
+# passed: a kernel whose check.sh failed, or that ran nothing, counts as
+# failed.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -41,8 +42,12 @@ for k in "${kernels[@]}"; do
 		out=$MAPDRV_BUILD/check/$k.log
 		set +e
 		"$MAPDRV_TOP/scripts/check/check.sh" "$k" >"$out" 2>&1
+		rc=$?
 		set -e
 		read -r p f s < <(summary_counts "$out")
+		# a failed run fails, whatever its summary; so does an empty one
+		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+		[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
 		grep -E '^not ok|FAIL' "$out" >&2 || true
 	fi
 	rows+=("$(row "$k" "$arch" "$page" "$krel" "$hook" "$build" "$p" "$f" "$s" $((SECONDS - start)))")

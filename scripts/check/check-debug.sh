@@ -68,6 +68,9 @@ check "trinity: ${trinity_calls:-no} syscalls" "$([ "${trinity_calls:-0}" -gt 0 
 check "final rmmod" "$([ "$(fig rmmod_exit)" = 0 ] && echo 1)"
 check "kmemleak: ${leaks:-?} reports" "$([ "${leaks:-1}" = 0 ] && echo 1)"
 check "console: the VM run ended with status $rc" "$([ "$rc" -eq 0 ] && echo 1)"
+# The suite must have run its cases: tests/manifest, as for the debug target.
+check "the kselftest suite as tests/manifest says" \
+	"$("$MAPDRV_TOP/scripts/check/manifest.sh" debug "$log_" >&2 && echo 1)"
 
 krel=$(sed -n 's/^KREL=//p' "$MAPDRV_BUILD/kernels/debug/kernel.env")
 cat <<EOT

@@ -6,7 +6,8 @@
 # architecture, with the tests cross-built for it) and print the TAP output,
 # then one line
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed, something
-# passed, and the guest console stayed clean (no splat, panic or hang).
+# passed, the guest console stayed clean (no splat, panic or hang) and the
+# run matches tests/manifest (scripts/check/manifest.sh).
 # MAPDRV_KO_FILE: test this mapdrv.ko instead of one built from the tree;
 # MAPDRV_CHECK_OUT: where the logs go (default build/check/KERNEL).
 set -euo pipefail
@@ -23,8 +24,10 @@ make -s -C "$MAPDRV_TOP" tools tests MAPDRV_ARCH="$arch"
 bin=$(arch_out_dir "$arch")
 
 set +e
+# 2 GiB: the module test loads a buffer of 1 GiB.
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
-	-p "${MAPDRV_PARAMS:-}" ${MAPDRV_KO_FILE:+-K "$MAPDRV_KO_FILE"} \
+	-m "${MAPDRV_CHECK_MEM:-2048}" -p "${MAPDRV_PARAMS:-}" \
+	${MAPDRV_KO_FILE:+-K "$MAPDRV_KO_FILE"} \
 	-f "$bin/tests:/root/tests" -f "$bin/bin:/root/bin" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'
@@ -32,6 +35,8 @@ rc=$?
 set -e
 
 read -r passed failed skipped < <(tap_counts "$out/output.log")
+# The binaries, cases and skips tests/manifest says this kernel must show.
+"$MAPDRV_TOP/scripts/check/manifest.sh" "$kernel" "$out/output.log" || failed=$((failed + 1))
 
 binaries=$(grep -c '^MAPDRV-TEST ' "$out/output.log" || true)
 case "$rc" in
