@@ -120,7 +120,7 @@ void copy_unrolled(void *dst, const void *src, std::size_t n)
 }
 #endif
 
-bool has_flag(const std::string &flags, const char *flag)
+[[maybe_unused]] bool has_flag(const std::string &flags, const char *flag)
 {
 	return (" " + flags + " ").find(std::string(" ") + flag + " ") != std::string::npos;
 }
