@@ -232,12 +232,10 @@ cli::action parse_args(int argc, char **argv, options &opt)
 		{ nullptr,   0,                 nullptr, 0 },
 	};
 
-	opterr = 0;
-	cli::action act = cli::action::run;
-	int c;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts, nullptr)) != -1) {
+	const cli::action act = cli::parse_options(argc, argv, short_opts, long_opts,
+						   [&opt](int c, const char *arg) {
 		switch (c) {
-		case 'd': opt.device = optarg; break;
+		case 'd': opt.device = arg; break;
 		case 's':
 		case 'r':
 		case 'w':
@@ -245,26 +243,20 @@ cli::action parse_args(int argc, char **argv, options &opt)
 		case opt_curve_reps:
 		case opt_gate_tolerance:
 		case opt_profile_depth:
-			parse_value(c, optarg, opt);
+			parse_value(c, arg, opt);
 			break;
-		case 'c': opt.clock = parse_clock(optarg); break;
-		case 'R': opt.remap_device = optarg; break;
-		case 'g': opt.gate = optarg; break;
+		case 'c': opt.clock = parse_clock(arg); break;
+		case 'R': opt.remap_device = arg; break;
+		case 'g': opt.gate = arg; break;
 		case 'p': opt.profile = true; break;
-		case 'o': opt.out = optarg; break;
-		case 'm': opt.machine = optarg; break;
+		case 'o': opt.out = arg; break;
+		case 'm': opt.machine = arg; break;
 		case 'j': opt.json = true; break;
 		case 'q': opt.quiet = true; break;
-		case 'h': act = cli::action::help; break;
-		case 'V':
-			if (act != cli::action::help)
-				act = cli::action::version;
-			break;
-		default:
-			cli::getopt_error(c, argv, short_opts);
+		default: return false;
 		}
-	}
-	cli::no_operands(argc, argv);
+		return true;
+	});
 	if (opt.device.empty())
 		throw usage_error("--device: empty path");
 	if (opt.out.empty())

@@ -135,33 +135,28 @@ void add_names(std::vector<std::string> &out, std::string_view list)
 }
 
 // One option; false if it was not a known one.
-bool parse_one(int c, options &opt, cli::action &act)
+bool parse_one(int c, const char *arg, options &opt)
 {
 	switch (c) {
-	case 's': opt.seconds = parse_seconds(optarg); break;
+	case 's': opt.seconds = parse_seconds(arg); break;
 	case 'n':
-		opt.ops = cli::parse_number_option("--ops", optarg);
+		opt.ops = cli::parse_number_option("--ops", arg);
 		if (*opt.ops == 0)
 			throw usage_error("--ops: must be at least 1");
 		break;
-	case 'p': opt.procs = parse_count("--procs", optarg, max_procs); break;
-	case 't': opt.threads = parse_count("--threads", optarg, max_threads); break;
-	case 'S': opt.seed = cli::parse_number_option("--seed", optarg); break;
-	case 'd': opt.device = optarg; break;
+	case 'p': opt.procs = parse_count("--procs", arg, max_procs); break;
+	case 't': opt.threads = parse_count("--threads", arg, max_threads); break;
+	case 'S': opt.seed = cli::parse_number_option("--seed", arg); break;
+	case 'd': opt.device = arg; break;
 	case 'u': opt.unload = true; break;
-	case 'x': add_names(opt.exclude, optarg); break;
+	case 'x': add_names(opt.exclude, arg); break;
 	case 'k': opt.keep_going = true; break;
 	case 'j': opt.json = true; break;
 	case 'v': opt.verbose = true; break;
 	case 'T':
-		opt.trace_ops = optarg;
+		opt.trace_ops = arg;
 		if (opt.trace_ops.empty())
 			throw usage_error("--trace-ops: empty path");
-		break;
-	case 'h': act = cli::action::help; break;
-	case 'V':
-		if (act != cli::action::help)
-			act = cli::action::version;
 		break;
 	default:
 		return false;
@@ -192,13 +187,8 @@ cli::action parse_args(int argc, char **argv, options &opt)
 		{ nullptr,      0,                 nullptr, 0 },
 	};
 
-	opterr = 0;
-	cli::action act = cli::action::run;
-	int c;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts, nullptr)) != -1)
-		if (!parse_one(c, opt, act))
-			cli::getopt_error(c, argv, short_opts);
-	cli::no_operands(argc, argv);
+	const cli::action act = cli::parse_options(argc, argv, short_opts, long_opts,
+						   [&opt](int c, const char *arg) { return parse_one(c, arg, opt); });
 	if (opt.device.empty())
 		throw usage_error("--device: empty path");
 	if (opt.procs * opt.threads > max_workers)
