@@ -158,7 +158,9 @@ tap_counts() {
 # run that printed no summary failed).
 summary_counts() {
 	local line
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" 2>/dev/null | tail -n 1)
+	# || true: under pipefail a log without the line (a build that failed
+	# before the run) ended the caller here, before it could count it.
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" 2>/dev/null | tail -n 1 || true)
 	[ -n "$line" ] || { echo "0 1 0"; return 0; }
 	echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' |
 		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
