@@ -405,13 +405,16 @@ long mapdrv_resident_pages(void *p, size_t npages, unsigned char *vec)
 }
 
 /*
- * The "VmFlags:" line of /proc/self/smaps for the VMA starting at @addr,
- * into @flags: 0 or -errno (-ENOENT: no such VMA or no VmFlags line).
+ * The text after "@field:" on the /proc/self/smaps line of the VMA starting
+ * at @addr, into @buf: 0 or -errno (-ENOENT: no such VMA or field). A VMA's
+ * lines end with "VmFlags:", so the search stops there.
  */
-int mapdrv_vma_flags(const void *addr, char *flags, size_t len)
+static int smaps_field(const void *addr, const char *field, char *buf,
+		       size_t len)
 {
 	char line[512], want[32];
 	FILE *f = fopen("/proc/self/smaps", "re");
+	size_t flen = strlen(field);
 	bool in_vma = false;
 	int ret = -ENOENT;
 
@@ -419,21 +422,26 @@ int mapdrv_vma_flags(const void *addr, char *flags, size_t len)
 		return -errno;
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want))) {
-			in_vma = true;
-		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			size_t n = strlen(line + 8);
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(flags, line + 8, n);
-			flags[n] = '\0';
+		if (!in_vma) {
+			in_vma = !strncmp(line, want, strlen(want));
+			continue;
+		}
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			snprintf(buf, len, "%s", line + flen + 1);
 			ret = 0;
 			break;
 		}
+		if (!strncmp(line, "VmFlags:", 8))
+			break;
 	}
 	fclose(f);
 	return ret;
+}
+
+/* The "VmFlags:" line of the VMA starting at @addr, into @flags. */
+int mapdrv_vma_flags(const void *addr, char *flags, size_t len)
+{
+	return smaps_field(addr, "VmFlags", flags, len);
 }
 
 /* Is the two-letter VmFlags mnemonic @mn in @flags? */
@@ -797,34 +805,17 @@ int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms)
 }
 
 /*
- * The "@field:" line of /proc/self/smaps for the VMA starting at @addr, in
- * kB: 0 or -errno (-ENOENT: no such VMA or field).
+ * The "@field:" line of the VMA starting at @addr, in kB: 0 or -errno
+ * (-ENOENT: no such VMA or field; -EINVAL: not a size in kB).
  */
 int mapdrv_smaps_kb(const void *addr, const char *field, long long *kb)
 {
-	char line[512], want[32];
-	FILE *f = fopen("/proc/self/smaps", "re");
-	size_t flen = strlen(field);
-	bool in_vma = false;
-	int ret = -ENOENT;
+	char text[128];
+	int ret = smaps_field(addr, field, text, sizeof(text));
 
-	if (!f)
-		return -errno;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want))) {
-			in_vma = true;
-		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			break;	/* the last line of the VMA */
-		} else if (in_vma && !strncmp(line, field, flen) &&
-			   line[flen] == ':') {
-			if (sscanf(line + flen + 1, "%lld kB", kb) == 1)
-				ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	if (ret)
+		return ret;
+	return sscanf(text, "%lld kB", kb) == 1 ? 0 : -EINVAL;
 }
 
 /* The /proc/self/pagemap entry of the page at @addr: 0 or -errno. */

@@ -131,21 +131,7 @@ boot() {
 	set -e
 	sed -i 's/\r$//' "$console" "$report" 2>/dev/null || true
 	grep -v '^MAPDRV-VM-' "$report" || true
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		log "FAIL: boot $n hung: no power-off within ${timeout_s}s (console: $console)"
-		tail -n 20 "$console" >&2
-		return 124
-	fi
-	if find_splat "$console" "$report"; then
-		log "FAIL: kernel splat in boot $n ($console)"
-		return 120
-	fi
-	status=$(sed -n 's/^MAPDRV-VM-EXIT \([0-9]*\)$/\1/p' "$report" | tail -n 1)
-	if [ -z "$status" ] || [ "$rc" -ne 0 ]; then
-		log "FAIL: boot $n ended without a status (QEMU exit $rc; console: $console)"
-		tail -n 20 "$console" >&2
-		return 121
-	fi
+	status=$(vm_verdict "$rc" poweroff "$timeout_s" "$console" "$report") || return $?
 	log "boot $n: $status failure(s) ($(elapsed))"
 	[ "$status" -eq 0 ]
 }

@@ -207,3 +207,33 @@ find_splat() {
 	grep -Ehs -B2 -A20 "$re" "$@" | head -n 60 >&2
 	return 0
 }
+
+# vm_verdict QEMU_RC EXIT TIMEOUT CONSOLE OUTPUT: the VM runners' verdict on
+# one boot, in this order: a hang (QEMU killed by timeout after TIMEOUT s:
+# return 124), a splat in CONSOLE or OUTPUT (120), no "MAPDRV-VM-EXIT N" line
+# in OUTPUT or a QEMU status that disagrees with it (121). Otherwise print
+# the guest's N and return 0. EXIT is how the guest ends: debug-exit (QEMU's
+# status encodes N) or poweroff (QEMU's status is 0, after a panic too: only
+# the line tells).
+vm_verdict() {
+	local qemu_rc=$1 exit_kind=$2 timeout_s=$3 console=$4 output=$5 status want_rc=0
+	if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+		log "FAIL: the guest hung: no exit within ${timeout_s}s (console: $console)"
+		tail -n 20 "$console" >&2
+		return 124
+	fi
+	if find_splat "$console" "$output"; then
+		log "FAIL: kernel splat in the guest console ($console)"
+		return 120
+	fi
+	status=$(sed -n 's/^MAPDRV-VM-EXIT \([0-9]*\)$/\1/p' "$output" | tail -n 1)
+	if [ -n "$status" ] && [ "$exit_kind" = debug-exit ]; then
+		want_rc=$((((status > 111 ? 111 : status) + 16) * 2 + 1))
+	fi
+	if [ -z "$status" ] || [ "$qemu_rc" -ne "$want_rc" ]; then
+		log "FAIL: the guest ended without a status (QEMU exit $qemu_rc; console: $console)"
+		tail -n 20 "$console" >&2
+		return 121
+	fi
+	echo "$status"
+}

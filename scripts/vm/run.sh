@@ -44,7 +44,8 @@ output goes to a second console (ttyS1 on x86, ttyAMA1 on arm64, hvc1 on
 ppc64el, a virtio console on s390x), the kernel's to the first. The guest
 ends with a status line there and, on x86, QEMU's isa-debug-exit device, else
 poweroff (with -no-reboot a panic ends QEMU too, without the status line).
-Environment: MAPDRV_CPU (QEMU -cpu, default the architecture's);
+Environment: MAPDRV_CPU (QEMU -cpu, default the kernel's QEMU_CPU, else
+the architecture's);
 MAPDRV_QEMU_ACCEL: QEMU's accelerator options instead of the probed
 '-accel kvm|tcg', split into words, e.g. '-accel tcg,thread=single -icount
 shift=0,sleep=off' (guest time counts instructions: see scripts/bench.sh).
@@ -165,7 +166,7 @@ if [ -n "${MAPDRV_QEMU_ACCEL:-}" ]; then
 	read -r -a accel_opts <<<"$MAPDRV_QEMU_ACCEL"
 	accel=$MAPDRV_QEMU_ACCEL
 fi
-cpu=${MAPDRV_CPU:-$ARCH_CPU}
+cpu=${MAPDRV_CPU:-${QEMU_CPU:-$ARCH_CPU}}
 [ "$accel" = kvm ] && cpu=host
 # The machine, the output console and the exit device of the architecture.
 machine=()
@@ -197,26 +198,5 @@ sed -i 's/\r$//' "$console" "$output" 2>/dev/null || true
 [ "$quiet" = 1 ] || grep -v '^MAPDRV-VM-' "$output" || true
 
 # 4. Verdict: hang, splat, missing status, then the command's own status.
-if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
-	log "FAIL: the guest hung: no exit within ${timeout_s}s (console: $console)"
-	tail -n 20 "$console" >&2
-	exit 124
-fi
-if find_splat "$console" "$output"; then
-	log "FAIL: kernel splat in the guest console ($console)"
-	exit 120
-fi
-# With the debug-exit device QEMU's status must agree with the guest's line;
-# after a poweroff it is 0 (and so it is after a panic: only the line tells).
-status=$(sed -n 's/^MAPDRV-VM-EXIT \([0-9]*\)$/\1/p' "$output" | tail -n 1)
-if [ "$ARCH_EXIT" = debug-exit ]; then
-	want_rc=$((((status > 111 ? 111 : status) + 16) * 2 + 1))
-else
-	want_rc=0
-fi
-if [ -z "$status" ] || [ "$qemu_rc" -ne "$want_rc" ]; then
-	log "FAIL: the guest ended without a status (QEMU exit $qemu_rc; console: $console)"
-	tail -n 20 "$console" >&2
-	exit 121
-fi
+status=$(vm_verdict "$qemu_rc" "$ARCH_EXIT" "$timeout_s" "$console" "$output") || exit $?
 exit "$status"
