@@ -91,6 +91,8 @@ for rec in "${recs[@]}"; do
 		failing=$(awk '/^not ok [0-9]+ / { sub(/^not ok [0-9]+ /, ""); printf "%s%s", (n ? ";" : ""), $0; if (++n == 3) exit }' "$dir/check.log")
 		if [ "$rc" -ne 0 ]; then
 			result=killed detail=${failing:-$(grep -m1 -E 'FAIL|error' "$dir/check.log" || echo "exit $rc")}
+			# Killed, so not equivalent: the list's reason is wrong.
+			[ -z "$eq" ] || detail="marked equivalent, yet killed: $detail"
 		elif [ -n "$eq" ]; then
 			result=equivalent detail=$eq
 		else
