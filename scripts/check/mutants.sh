@@ -105,12 +105,12 @@ for rec in "${recs[@]}"; do
 	SURVIVED) survived=$((survived + 1)) ;;
 	*) errors=$((errors + 1)) ;;
 	esac
-	rows+=("$(printf '%-28s %-6s %-10s %s' "$id" "$kernel" "$result" "${detail:0:110}")")
+	rows+=("$(printf '%-28s %-9s %-10s %s' "$id" "$kernel" "$result" "${detail:0:110}")")
 	log "mutant $id: $result"
 done
 
 echo
-printf '%-28s %-6s %-10s %s\n' mutant kernel result "first failing tests, or why"
+printf '%-28s %-9s %-10s %s\n' mutant kernel result "first failing tests, or why"
 printf '%s\n' "${rows[@]}"
 echo "(logs and each mutant's diff: $out/<mutant>/)"
 summary="$killed killed, $survived survived, $equivalent equivalent"
