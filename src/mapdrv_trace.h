@@ -22,20 +22,16 @@ DECLARE_EVENT_CLASS(mapdrv_vma_class,
 		    TP_PROTO(unsigned long start, unsigned long end,
 			     unsigned long pgoff, unsigned long flags, int live),
 		    TP_ARGS(start, end, pgoff, flags, live),
-		    TP_STRUCT__entry(
-			__field(unsigned long, start)
-			__field(unsigned long, end)
-			__field(unsigned long, pgoff)
-			__field(unsigned long, flags)
-			__field(int, live)
-		    ),
-		    TP_fast_assign(
-			__entry->start = start;
-			__entry->end = end;
-			__entry->pgoff = pgoff;
-			__entry->flags = flags;
-			__entry->live = live;
-		    ),
+		    TP_STRUCT__entry(__field(unsigned long, start)
+				     __field(unsigned long, end)
+				     __field(unsigned long, pgoff)
+				     __field(unsigned long, flags)
+				     __field(int, live)),
+		    TP_fast_assign(__entry->start = start;
+				   __entry->end = end;
+				   __entry->pgoff = pgoff;
+				   __entry->flags = flags;
+				   __entry->live = live;),
 		    TP_printk("start=0x%lx end=0x%lx pgoff=%lu flags=0x%lx live_vmas=%d",
 			      __entry->start, __entry->end, __entry->pgoff,
 			      __entry->flags, __entry->live)
@@ -56,18 +52,14 @@ TRACE_EVENT(mapdrv_fault,
 	    TP_PROTO(unsigned long address, unsigned long pgoff,
 		     unsigned long pfn, unsigned int result),
 	    TP_ARGS(address, pgoff, pfn, result),
-	    TP_STRUCT__entry(
-		__field(unsigned long, address)
-		__field(unsigned long, pgoff)
-		__field(unsigned long, pfn)
-		__field(unsigned int, result)
-	    ),
-	    TP_fast_assign(
-		__entry->address = address;
-		__entry->pgoff = pgoff;
-		__entry->pfn = pfn;
-		__entry->result = result;
-	    ),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, pfn)
+			     __field(unsigned int, result)),
+	    TP_fast_assign(__entry->address = address;
+			   __entry->pgoff = pgoff;
+			   __entry->pfn = pfn;
+			   __entry->result = result;),
 	    TP_printk("address=0x%lx pgoff=%lu pfn=0x%lx result=0x%x",
 		      __entry->address, __entry->pgoff, __entry->pfn,
 		      __entry->result)
