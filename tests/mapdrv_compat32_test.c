@@ -79,14 +79,7 @@ TEST_F(compat, info_fault_errors_is_the_sysfs_one)
 
 TEST_F(compat, info_reserved_fields_are_zero)
 {
-	struct mapdrv_info info;
-	size_t i;
-
-	memset(&info, 0xff, sizeof(info));
-	ASSERT_EQ(0, ioctl(self->dev.fd, MAPDRV_IOC_INFO, &info));
-	for (i = 0; i < ARRAY_SIZE(info.reserved); i++) {
-		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%zu]", i);
-	}
+	mapdrv_expect_info_reserved_zero(_metadata, self->dev.fd);
 }
 
 /* The seed's high 32 bits survive the compat path both ways. */
@@ -177,13 +170,7 @@ TEST_F(compat, set_mode_is_ebusy_while_the_fd_has_a_mapping)
 /* compat_ptr() of a bad pointer is still a bad pointer. */
 TEST_F(compat, info_into_an_inaccessible_page_is_efault)
 {
-	void *p = mmap(NULL, self->dev.page, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_INFO, p));
-	EXPECT_EQ(EFAULT, errno);
-	munmap(p, self->dev.page);
+	mapdrv_expect_info_efault(_metadata, self->dev.fd, self->dev.page);
 }
 
 TEST_F(compat, unknown_ioctl_is_enotty)

@@ -333,14 +333,7 @@ TEST_F(fops, info_seed_is_the_seed_of_the_pattern)
 
 TEST_F(fops, info_reserved_fields_are_zero)
 {
-	struct mapdrv_info info;
-	size_t i;
-
-	memset(&info, 0xff, sizeof(info));
-	ASSERT_EQ(0, ioctl(self->dev.fd, MAPDRV_IOC_INFO, &info));
-	for (i = 0; i < ARRAY_SIZE(info.reserved); i++) {
-		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%zu]", i);
-	}
+	mapdrv_expect_info_reserved_zero(_metadata, self->dev.fd);
 }
 
 TEST_F(fops, info_works_on_a_read_only_fd)
@@ -357,13 +350,7 @@ TEST_F(fops, info_works_on_a_read_only_fd)
 /* Not spelled out by the ABI: the usual copy_to_user() failure. */
 TEST_F(fops, info_into_an_inaccessible_page_is_efault)
 {
-	void *p = mmap(NULL, self->dev.page, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, ioctl(self->dev.fd, MAPDRV_IOC_INFO, p));
-	EXPECT_EQ(EFAULT, errno);
-	munmap(p, self->dev.page);
+	mapdrv_expect_info_efault(_metadata, self->dev.fd, self->dev.page);
 }
 
 TEST_F(fops, restamp_with_set_seed_changes_the_pattern_under_a_mapping)

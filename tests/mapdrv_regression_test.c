@@ -26,14 +26,6 @@
 
 MAPDRV_TEST_NEEDS_DEVICE();
 
-/* Linux 6.6 and 6.7; Debian 12's headers (6.1) do not have them. */
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED	(1 << 13)
-#endif
-#ifndef UFFD_FEATURE_WP_ASYNC
-#define UFFD_FEATURE_WP_ASYNC		(1 << 15)
-#endif
-
 FIXTURE(regression) {
 	struct mapdrv_test_dev dev;	/* O_RDWR; the teardown restamps */
 };

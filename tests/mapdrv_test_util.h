@@ -39,10 +39,18 @@
 #include <sys/wait.h>
 
 #include <linux/mapdrv.h>
+#include <linux/userfaultfd.h>
 
 /* Linux 5.14; older kernels refuse it with EINVAL. */
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ	22
+#endif
+/* Linux 6.6 and 6.7; Debian 12's headers (6.1) do not have them. */
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED	(1 << 13)
+#endif
+#ifndef UFFD_FEATURE_WP_ASYNC
+#define UFFD_FEATURE_WP_ASYNC		(1 << 15)
 #endif
 
 #define MAPDRV_DEV_PATH		"/dev/" MAPDRV_DEVICE_NAME
@@ -496,6 +504,36 @@ static inline pid_t mapdrv_fork_holder(struct __test_metadata *_metadata,
 	close(go[0]);
 	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
 	return pid;
+}
+
+/*
+ * INFO's reserved words are zero whatever the caller's struct held before;
+ * the fops test asserts it natively, the compat test through compat_ioctl.
+ */
+static inline void
+mapdrv_expect_info_reserved_zero(struct __test_metadata *_metadata, int fd)
+{
+	struct mapdrv_info info;
+	size_t i;
+
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, ioctl(fd, MAPDRV_IOC_INFO, &info));
+	for (i = 0; i < ARRAY_SIZE(info.reserved); i++) {
+		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%zu]", i);
+	}
+}
+
+/* INFO into a PROT_NONE page of @page bytes: EFAULT (natively and compat). */
+static inline void mapdrv_expect_info_efault(struct __test_metadata *_metadata,
+					     int fd, size_t page)
+{
+	void *p = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, ioctl(fd, MAPDRV_IOC_INFO, p));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, page);
 }
 
 #endif /* __KSELFTEST_HARNESS_H */
