@@ -318,7 +318,15 @@ TEST_F(module, unload_frees_the_vmalloc_buffer)
 	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&loaded));
 	ASSERT_EQ(0, mapdrv_unload());
 	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&unloaded));
-	EXPECT_LE((long long)(info.size / 1024), loaded - unloaded)
+	/*
+	 * VmallocUsed is the whole system's: the module's own memory, freed
+	 * too, is the usual slack, and the same drift as the leak test's (a
+	 * fork's vmalloc'ed stack in a systemd guest) is allowed for on top.
+	 * A buffer left behind is still 1024 pages short of it by default.
+	 */
+	EXPECT_LE((long long)(info.size / 1024) -
+		  (long long)(LEAK_TOLERANCE_PAGES * self->page / 1024),
+		  loaded - unloaded)
 		TH_LOG("VmallocUsed %lld kB loaded, %lld kB unloaded",
 		       loaded, unloaded);
 }
