@@ -72,6 +72,12 @@ if [ -e /bin/busybox ] && ! dpkg -s busybox-static >/dev/null 2>&1; then
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 
+# This installs into the running system: an APT_CONFIG that points dpkg at
+# another database (make check-foreign-arch's simulation) would unpack the
+# packages here and record them there, where nothing can remove them.
+if apt-config dump 2>/dev/null | grep -q -- '--admindir'; then
+	die "APT_CONFIG=${APT_CONFIG:-} gives dpkg another --admindir: not installing ${want[*]} into this system with it"
+fi
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 log "installing: ${want[*]}"

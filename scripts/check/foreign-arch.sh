@@ -15,6 +15,10 @@
 # then wants i386 and arm64 indexes), then fetches each KERNEL (default: 6.1,
 # the host's architecture, and arm64, a cross build) into a scratch build
 # directory and builds the module for it (W=1). Exit 0 only if all built.
+# Only the probe and the fetch see that APT_CONFIG: the build installs what
+# it lacks (a cross compiler) into this system, with this system's dpkg
+# database; under the simulation dpkg unpacked them here and recorded them
+# in the scratch database (scripts/deps.sh now refuses to).
 # MAPDRV_FOREIGN_ARCHS: the architectures to simulate (default "i386 arm64").
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
@@ -29,7 +33,7 @@ mkdir -p "$scratch/dpkg"
 printf '%s\n' "$MAPDRV_HOST_ARCH" "${foreign[@]}" >"$scratch/dpkg/arch"
 : >"$scratch/dpkg/status"
 printf 'DPkg::Options:: "--admindir=%s";\n' "$scratch/dpkg" >"$scratch/apt.conf"
-export APT_CONFIG=$scratch/apt.conf
+simulated() { APT_CONFIG=$scratch/apt.conf "$@"; }
 seen=$(dpkg --admindir="$scratch/dpkg" --print-foreign-architectures | tr '\n' ' ')
 log "simulated foreign architectures: $seen(the host's: $(dpkg --print-foreign-architectures | tr '\n' ' '))"
 
@@ -40,7 +44,7 @@ mkdir -p "$probe/lists/partial" "$probe/state" "$probe/cache"
 : >"$probe/state/status"
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR bookworm main" \
 	>"$probe/sources.list"
-uris=$(apt-get -o "Dir::Etc::SourceList=$probe/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+uris=$(simulated apt-get -o "Dir::Etc::SourceList=$probe/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 	-o "Dir::State=$probe/state" -o "Dir::State::Lists=$probe/lists" \
 	-o "Dir::State::status=$probe/state/status" -o "Dir::Cache=$probe/cache" \
 	-o Debug::NoLocking=1 --print-uris update)
@@ -52,7 +56,7 @@ done
 export MAPDRV_BUILD=$scratch/build
 fails=0
 for k in "${kernels[@]}"; do
-	if env_file=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$k") &&
+	if env_file=$(simulated "$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$k") &&
 		ko=$("$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file"); then
 		log "kernel $k: fetched and built with foreign architectures $seen-> $ko"
 		echo "ok kernel $k"
