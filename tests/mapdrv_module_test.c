@@ -331,28 +331,60 @@ TEST_F(module, unload_frees_the_vmalloc_buffer)
 		       loaded, unloaded);
 }
 
-TEST_F_TIMEOUT(module, load_unload_cycles_do_not_leak_vmalloc, 300)
+/*
+ * VmallocUsed's growth in kB over LEAK_CYCLES unloads and loads into @grew:
+ * 0, or -1 with the failure logged.
+ */
+static int leak_batch(struct __test_metadata *_metadata, const char *ko,
+		      long long *grew)
 {
 	long long before, after;
 	int i, ret;
 
+	if (mapdrv_vmalloc_used_settled_kb(&before))
+		return -1;
+	for (i = 0; i < LEAK_CYCLES; i++) {
+		ret = mapdrv_unload();
+		EXPECT_EQ(0, ret)
+			TH_LOG("cycle %d: delete_module: %s", i, strerror(-ret));
+		if (!ret)
+			ret = mapdrv_load(ko, "");
+		EXPECT_EQ(0, ret)
+			TH_LOG("cycle %d: finit_module: %s", i, strerror(-ret));
+		if (ret)
+			return -1;
+	}
+	if (mapdrv_vmalloc_used_settled_kb(&after))
+		return -1;
+	TH_LOG("VmallocUsed %lld kB before %d cycles, %lld kB after",
+	       before, LEAK_CYCLES, after);
+	*grew = after - before;
+	return 0;
+}
+
+/*
+ * VmallocUsed is the whole system's: a burst of new kworkers or udev
+ * workers (a vmalloc'ed stack each) can grow it once past the tolerance.
+ * A leak grows it in every batch of cycles, so a second batch decides.
+ */
+TEST_F_TIMEOUT(module, load_unload_cycles_do_not_leak_vmalloc, 450)
+{
+	long long tolerance = LEAK_TOLERANCE_PAGES * self->page / 1024;
+	long long grew[2] = { 0, 0 };
+	int b;
+
 	/* warm-up: the first cycle may leave caches behind, legitimately */
 	ASSERT_EQ(0, mapdrv_unload());
 	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
-	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&before));
-	for (i = 0; i < LEAK_CYCLES; i++) {
-		ret = mapdrv_unload();
-		ASSERT_EQ(0, ret)
-			TH_LOG("cycle %d: delete_module: %s", i, strerror(-ret));
-		ret = mapdrv_load(self->env.ko, "");
-		ASSERT_EQ(0, ret)
-			TH_LOG("cycle %d: finit_module: %s", i, strerror(-ret));
+	for (b = 0; b < 2; b++) {
+		ASSERT_EQ(0, leak_batch(_metadata, self->env.ko, &grew[b]))
+			TH_LOG("batch %d failed", b);
+		if (grew[b] < tolerance)
+			break;
 	}
-	ASSERT_EQ(0, mapdrv_vmalloc_used_settled_kb(&after));
-	EXPECT_GT((long long)(LEAK_TOLERANCE_PAGES * self->page / 1024),
-		  after - before)
-		TH_LOG("VmallocUsed grew from %lld kB to %lld kB over %d cycles",
-		       before, after, LEAK_CYCLES);
+	EXPECT_GT(tolerance, grew[b < 2 ? b : 1])
+		TH_LOG("VmallocUsed grew by %lld kB and then %lld kB over two batches of %d cycles (tolerance %lld kB)",
+		       grew[0], grew[1], LEAK_CYCLES, tolerance);
 }
 
 /*
@@ -773,7 +805,15 @@ FIXTURE_TEARDOWN(module_max_size)
 	module_env_restore(_metadata, &self->env, true);
 }
 
-TEST_F(module_max_size, load_of_1_gib_works_or_is_enomem)
+/*
+ * The harness's limit covers setup and teardown too: a load that zeroes and
+ * stamps 1 GiB, and an unload that frees it, take far more than its default
+ * 30 s in a TCG guest (the 2 GiB one of make check-install runs them).
+ */
+#define MAX_SIZE_TIMEOUT_S	300
+
+TEST_F_TIMEOUT(module_max_size, load_of_1_gib_works_or_is_enomem,
+	       MAX_SIZE_TIMEOUT_S)
 {
 	EXPECT_TRUE(self->load == 0 || self->load == -ENOMEM)
 		TH_LOG("finit_module(\"%s\"): %s", MAX_SIZE_PARAMS,
@@ -800,7 +840,8 @@ static void expect_golden(struct __test_metadata *_metadata,
 	EXPECT_LT(0U, n);
 }
 
-TEST_F(module_max_size, buffer_of_1_gib_holds_the_golden_words)
+TEST_F_TIMEOUT(module_max_size, buffer_of_1_gib_holds_the_golden_words,
+	       MAX_SIZE_TIMEOUT_S)
 {
 	struct mapdrv_info info;
 	uint8_t *p;

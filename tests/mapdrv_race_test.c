@@ -24,6 +24,7 @@
 MAPDRV_TEST_NEEDS_DEVICE();
 
 #include <pthread.h>
+#include <time.h>
 
 #define RACE_PAGES	64	/* pages per mapping */
 #define RACE_WINDOW	16	/* the around window the setter uses */
@@ -40,6 +41,8 @@ struct race {
 	unsigned long sets;		/* SET_MODE calls that succeeded */
 	unsigned long busy;		/* SET_MODE calls that gave EBUSY */
 	unsigned long while_mapped;	/* successes that began while mapped */
+	unsigned long calls;		/* SET_MODE calls made (atomic) */
+	unsigned long calls_mapped;	/* those begun while mapped (atomic) */
 	int other_errno;		/* an errno other than EBUSY, or 0 */
 };
 
@@ -64,6 +67,10 @@ static void *race_setter(void *arg)
 							 __ATOMIC_ACQUIRE);
 			int ret = mapdrv_set_mode(r->fd, m->mode, m->window);
 
+			__atomic_add_fetch(&r->calls, 1, __ATOMIC_RELEASE);
+			if (was_mapped)
+				__atomic_add_fetch(&r->calls_mapped, 1,
+						   __ATOMIC_RELEASE);
 			if (!ret) {
 				r->sets++;
 				if (was_mapped)
@@ -75,6 +82,24 @@ static void *race_setter(void *arg)
 			}
 		}
 		pthread_barrier_wait(&r->start);
+	}
+}
+
+/*
+ * Wait until the setter's counter @c passes @from, for at most a second: the
+ * race must be run both ways (a SET_MODE before the mmap, one against the
+ * live mapping) whatever the scheduler does, not by luck. A setter that
+ * never gets there shows in the counts the test checks at the end.
+ */
+static void race_wait_for(unsigned long *c, unsigned long from)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (__atomic_load_n(c, __ATOMIC_ACQUIRE) == from) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 1)
+			return;
 	}
 }
 
@@ -142,14 +167,22 @@ TEST_F_TIMEOUT(race, set_mode_against_mmap_keeps_info_true, RACE_SECONDS + 60)
 		__atomic_store_n(&r->stop, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&r->mapped, 0, __ATOMIC_RELEASE);
 		pthread_barrier_wait(&r->start);
-		/* Let the setter get going, a little longer each round. */
+		/*
+		 * Let the setter get going, a little longer each round; every
+		 * other round, only once it has made a call.
+		 */
+		if (rounds % 2)
+			race_wait_for(&r->calls,
+				      __atomic_load_n(&r->calls, __ATOMIC_ACQUIRE));
 		for (ret = 0; ret < (int)(rounds % 64) * 16; ret++)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		p = mmap(NULL, len, PROT_READ, MAP_SHARED, r->fd, 0);
 		__atomic_store_n(&r->mapped, p != MAP_FAILED, __ATOMIC_RELEASE);
-		/* A few of the setter's calls against the live mapping. */
-		for (ret = 0; ret < 256; ret++)
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		/* At least one of the setter's calls against the live mapping. */
+		if (p != MAP_FAILED)
+			race_wait_for(&r->calls_mapped,
+				      __atomic_load_n(&r->calls_mapped,
+						      __ATOMIC_ACQUIRE));
 		__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
 		pthread_barrier_wait(&r->start);
 		ASSERT_NE(MAP_FAILED, p) TH_LOG("round %lu: mmap: %s", rounds,
