@@ -41,6 +41,12 @@ static void __attribute__((constructor)) needs_a_module(void)
  */
 #define LEAK_TOLERANCE_PAGES	16
 
+/* LEAK_TOLERANCE_PAGES in kB, the unit of VmallocUsed. */
+static long long leak_tolerance_kb(size_t page)
+{
+	return (long long)(LEAK_TOLERANCE_PAGES * page / 1024);
+}
+
 /* What every fixture keeps, to put the module back as it found it. */
 struct module_env {
 	const char *ko;		/* $MAPDRV_KO */
@@ -324,8 +330,7 @@ TEST_F(module, unload_frees_the_vmalloc_buffer)
 	 * fork's vmalloc'ed stack in a systemd guest) is allowed for on top.
 	 * A buffer left behind is still 1024 pages short of it by default.
 	 */
-	EXPECT_LE((long long)(info.size / 1024) -
-		  (long long)(LEAK_TOLERANCE_PAGES * self->page / 1024),
+	EXPECT_LE((long long)(info.size / 1024) - leak_tolerance_kb(self->page),
 		  loaded - unloaded)
 		TH_LOG("VmallocUsed %lld kB loaded, %lld kB unloaded",
 		       loaded, unloaded);
@@ -341,7 +346,9 @@ static int leak_batch(struct __test_metadata *_metadata, const char *ko,
 	long long before, after;
 	int i, ret;
 
-	if (mapdrv_vmalloc_used_settled_kb(&before))
+	ret = mapdrv_vmalloc_used_settled_kb(&before);
+	EXPECT_EQ(0, ret) TH_LOG("VmallocUsed: %s", strerror(-ret));
+	if (ret)
 		return -1;
 	for (i = 0; i < LEAK_CYCLES; i++) {
 		ret = mapdrv_unload();
@@ -354,7 +361,9 @@ static int leak_batch(struct __test_metadata *_metadata, const char *ko,
 		if (ret)
 			return -1;
 	}
-	if (mapdrv_vmalloc_used_settled_kb(&after))
+	ret = mapdrv_vmalloc_used_settled_kb(&after);
+	EXPECT_EQ(0, ret) TH_LOG("VmallocUsed: %s", strerror(-ret));
+	if (ret)
 		return -1;
 	TH_LOG("VmallocUsed %lld kB before %d cycles, %lld kB after",
 	       before, LEAK_CYCLES, after);
@@ -369,20 +378,19 @@ static int leak_batch(struct __test_metadata *_metadata, const char *ko,
  */
 TEST_F_TIMEOUT(module, load_unload_cycles_do_not_leak_vmalloc, 450)
 {
-	long long tolerance = LEAK_TOLERANCE_PAGES * self->page / 1024;
-	long long grew[2] = { 0, 0 };
-	int b;
+	long long tolerance = leak_tolerance_kb(self->page);
+	long long grew[2];
 
 	/* warm-up: the first cycle may leave caches behind, legitimately */
 	ASSERT_EQ(0, mapdrv_unload());
 	ASSERT_EQ(0, mapdrv_load(self->env.ko, ""));
-	for (b = 0; b < 2; b++) {
-		ASSERT_EQ(0, leak_batch(_metadata, self->env.ko, &grew[b]))
-			TH_LOG("batch %d failed", b);
-		if (grew[b] < tolerance)
-			break;
+	ASSERT_EQ(0, leak_batch(_metadata, self->env.ko, &grew[0]));
+	grew[1] = grew[0];
+	if (grew[0] >= tolerance) {
+		/* a burst, or a leak: the second batch tells */
+		ASSERT_EQ(0, leak_batch(_metadata, self->env.ko, &grew[1]));
 	}
-	EXPECT_GT(tolerance, grew[b < 2 ? b : 1])
+	EXPECT_GT(tolerance, grew[1])
 		TH_LOG("VmallocUsed grew by %lld kB and then %lld kB over two batches of %d cycles (tolerance %lld kB)",
 		       grew[0], grew[1], LEAK_CYCLES, tolerance);
 }

@@ -198,13 +198,13 @@ in_chroot() {
 # circular locking ...". Informational lines that merely contain the word
 # (RETBleed: WARNING: ...) do not count. The VM runners' exit status for a
 # splat is 120.
+# SPLAT_RE: find_splat's pattern (grep -E), for whoever looks for a splat.
+SPLAT_RE='(^|\] )(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|'
+SPLAT_RE+='INFO: task .* blocked|watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP)|'
+SPLAT_RE+='KASAN|kmemleak: [0-9]+ new suspected|Bad page|Call Trace:|MAPDRV-VM-TAINT'
 find_splat() {
-	local at='(^|\] )' re
-	re="${at}(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|"
-	re+="INFO: task .* blocked|watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP)|"
-	re+="KASAN|kmemleak: [0-9]+ new suspected|Bad page|Call Trace:|MAPDRV-VM-TAINT"
-	grep -Eqs "$re" "$@" || return 1
-	grep -Ehs -B2 -A20 "$re" "$@" | head -n 60 >&2
+	grep -Eqs "$SPLAT_RE" "$@" || return 1
+	grep -Ehs -B2 -A20 "$SPLAT_RE" "$@" | head -n 60 >&2
 	return 0
 }
 

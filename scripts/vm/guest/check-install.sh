@@ -60,14 +60,6 @@ module_signed() {
 	[ -n "$serial" ] && [ "$(modinfo -F sig_key mapdrv)" = "$serial" ] || return 1
 	tail -c 28 "$ko" | grep -q '~Module signature appended~'
 }
-# systemd-modules-load logs each module it inserts, under its own
-# identifier (which the sender sets: it holds even when the process is gone
-# before journald looks it up). The order of PID 1's "Starting" line and the
-# kernel's load line in the journal is journald's, not the boot's: no proof.
-modules_load_lines() {
-	journalctl -b -o cat --no-pager SYSLOG_IDENTIFIER=systemd-modules-load
-}
-loaded_by_modules_load() { modules_load_lines | grep -qx "Inserted module 'mapdrv'"; }
 node_is_root_mapdrv_0660() { [ "$(stat -c '%U:%G %a' /dev/mapdrv)" = "root:mapdrv 660" ]; }
 man_page_clean() { [ -z "$(MANWIDTH=80 man --warnings -P cat "$@" 2>&1 >/dev/null)" ]; }
 no_module_file() { [ -z "$(find /lib/modules -name 'mapdrv.ko*')" ]; }
@@ -109,9 +101,16 @@ krel=$(uname -r)
 # 1. Loaded at boot by systemd-modules-load, from the modules-load.d file.
 check "module loaded at boot" grep -q '^mapdrv ' /proc/modules
 # mapdrv has no alias, so nothing but modules-load.d loads it at boot;
-# systemd-modules-load says so itself ("Inserted module 'mapdrv'").
-check "loaded by systemd-modules-load (modules-load.d)" loaded_by_modules_load
-loaded_by_modules_load || diag "systemd-modules-load said:" "$(modules_load_lines)"
+# systemd-modules-load says so itself ("Inserted module 'mapdrv'"), under
+# its own identifier (which the sender sets: it holds even when the process
+# is gone before journald looks it up). The order of PID 1's "Starting" line
+# and the kernel's load line in the journal is journald's, not the boot's:
+# no proof.
+modules_load_said=$(journalctl -b -o cat --no-pager SYSLOG_IDENTIFIER=systemd-modules-load)
+check "loaded by systemd-modules-load (modules-load.d)" \
+	grep -qx "Inserted module 'mapdrv'" <<<"$modules_load_said"
+grep -qx "Inserted module 'mapdrv'" <<<"$modules_load_said" ||
+	diag "systemd-modules-load said:" "$modules_load_said"
 check "dkms status: installed for $krel" sh -c "dkms status mapdrv -k '$krel' | grep -q ': installed'"
 modinfo_file=$(modinfo -n mapdrv 2>/dev/null)
 check "the module is DKMS's, under updates/dkms" sh -c "case '$modinfo_file' in /lib/modules/$krel/updates/dkms/mapdrv.ko*) ;; *) exit 1 ;; esac"
