@@ -11,6 +11,11 @@
 #   make tools tests MAPDRV_ARCH=arm64   the same cross-built, in build/arm64/
 #                (arm64, ppc64el, s390x: scripts/lib/arch.sh)
 
+# Scripts capture what some of the makes they start print (build-module.sh:
+# the module's path). With make -C DIR, make would add "Entering directory"
+# lines to that in every make below this one; none of them prints it.
+MAKEFLAGS += --no-print-directory
+
 # The version's one home is ./VERSION: Kbuild reads it for MODULE_VERSION,
 # the tools get it from here; make lint checks dkms.conf against it.
 VERSION := $(shell cat $(CURDIR)/VERSION)

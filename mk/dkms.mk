@@ -30,7 +30,7 @@ dkms-src:
 
 dkms-install:
 	@[ -z '$(DESTDIR)' ] || { echo 'dkms-install acts on this system: use dkms-src for DESTDIR' >&2; exit 1; }
-	$(MAKE) --no-print-directory dkms-src DESTDIR=
+	$(MAKE) dkms-src DESTDIR=
 	$(DKMS) status -m mapdrv -v $(VERSION) | grep -q . || $(DKMS) add mapdrv/$(VERSION)
 	$(DKMS) install mapdrv/$(VERSION) $(if $(KERNELRELEASE),-k $(KERNELRELEASE))
 

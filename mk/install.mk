@@ -137,7 +137,7 @@ install-module:
 	@[ -f '$(KDIR)/Makefile' ] || { echo "no kernel build tree at $(KDIR): set KDIR or KERNELRELEASE" >&2; exit 1; }
 	@[ -n '$(MOD_RELEASE)' ] || { echo "cannot tell the release of $(KDIR)" >&2; exit 1; }
 	@mkdir -p '$(MOD_BUILD)'
-	$(MAKE) --no-print-directory module-src DEST='$(MOD_BUILD)'
+	$(MAKE) module-src DEST='$(MOD_BUILD)'
 	$(MAKE) -C '$(KDIR)' M='$(MOD_BUILD)' modules
 ifneq ($(MODSIGN_KEY)$(MODSIGN_CERT),)
 	@[ -n '$(MODSIGN_KEY)' ] && [ -n '$(MODSIGN_CERT)' ] || \
@@ -179,7 +179,7 @@ install-tools: $(MAPDRV_TOOLS) $(MAN1) $(COMPLETIONS)
 	$(INSTALL) -m 0644 $(COMPLETIONS) '$(DESTDIR)$(BASHCOMPDIR)/'
 else
 install-tools:
-	$(MAKE) --no-print-directory TOOLS_FOR=install install-tools
+	$(MAKE) TOOLS_FOR=install install-tools
 endif
 
 uninstall-tools:

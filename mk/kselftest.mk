@@ -17,7 +17,7 @@ kselftest: $(KSFT_RUNNER)
 	$(MAKE) -C tests all KSFT_DIR='$(HARNESS_DIR)' OUTPUT='$(BUILD)/kselftest'
 
 run_tests: $(KSFT_RUNNER)
-	$(if $(MAPDRV_KO),MAPDRV_KO='$(MAPDRV_KO)') $(MAKE) --no-print-directory -C tests run_tests \
+	$(if $(MAPDRV_KO),MAPDRV_KO='$(MAPDRV_KO)') $(MAKE) -C tests run_tests \
 		KSFT_DIR='$(HARNESS_DIR)' OUTPUT='$(BUILD)/kselftest'
 
 $(KSFT_RUNNER):

@@ -14,7 +14,7 @@ LINT_CHECKS ?=
 
 lint:
 	scripts/deps.sh base lint
-	$(MAKE) --no-print-directory tools man completion
+	$(MAKE) tools man completion
 	MAPDRV_VERSION='$(VERSION)' MAPDRV_LINT_TOOLS='$(MAPDRV_TOOLS)' scripts/lint/lint.sh $(LINT_CHECKS)
 
 .PHONY: clean-lint
