@@ -71,9 +71,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -st
 TOOL_NAMES := mapdrv-read mapdrv-stress mapdrv-bench
 TOOLS := $(patsubst %,$(TOOL_DIR)/%,$(TOOL_NAMES))
 TOOL_HEADERS := $(wildcard tools/include/mapdrv/*.hpp) include/uapi/linux/mapdrv.h
-# Programs that run only in the test guests (scripts/vm/guest/<name>.cpp)
-# are built by the same rule and never installed.
-tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp scripts/vm/guest/$(1).cpp)
+tool_srcs = $(wildcard tools/$(1).cpp tools/$(1)/*.cpp)
 # The compat test is built for 32 bits, below; every other one as is.
 COMPAT_TEST_SRC := tests/mapdrv_compat32_test.c
 TEST_SRCS := $(filter-out $(COMPAT_TEST_SRC),$(wildcard tests/*_test.c))

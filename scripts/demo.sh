@@ -11,11 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 kernel=${1:-${KERNEL:-6.1}}
-arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
-read -r -a groups <<<"$(arch_deps "$arch")"
-"$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
-make -s -C "$MAPDRV_TOP" tools MAPDRV_ARCH="$arch"
+bin=$(guest_tools "$kernel" tools) || die "cannot build the tools for $kernel"
 
 "$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -p "dyndbg=+p" -a "log_buf_len=4M" \
-	-o "$MAPDRV_BUILD/demo" -f "$(arch_out_dir "$arch")/bin/mapdrv-read:/root/bin/mapdrv-read" \
+	-o "$MAPDRV_BUILD/demo" -f "$bin/bin/mapdrv-read:/root/bin/mapdrv-read" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/demo.sh:/root/demo.sh" -- sh /root/demo.sh

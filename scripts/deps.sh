@@ -21,7 +21,7 @@ set -euo pipefail
 
 # command:package pairs, by group.
 base="g++:g++ gcc-12:gcc-12 make:make qemu-system-x86_64:qemu-system-x86
-cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg pahole:dwarves
+cpio:cpio xz:xz-utils timeout:coreutils dpkg-deb:dpkg pahole:dwarves /sbin/modinfo:kmod
 /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o:gcc-12-multilib"
 lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl
 clang-tidy:clang-tidy help2man:help2man groff:groff-base /sbin/modinfo:kmod

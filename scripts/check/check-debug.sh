@@ -30,7 +30,8 @@ make -s -C "$MAPDRV_TOP" tools tests
 
 # trinity is dynamically linked: its libraries go into the guest at their
 # own paths.
-files=(-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_BUILD/bin:/root/bin"
+files=(-f "$MAPDRV_BUILD/tests:/root/tests" -f "$MAPDRV_TOP/tests/settings:/root/tests/settings"
+	-f "$MAPDRV_BUILD/bin:/root/bin"
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh"
 	-f "$(command -v trinity):/bin/trinity")
 while read -r lib; do

@@ -17,18 +17,17 @@ kernel=${1:-${KERNEL:-6.1}}
 out=${MAPDRV_CHECK_OUT:-$MAPDRV_BUILD/check/$kernel}
 mkdir -p "$out"
 
+bin=$(guest_tools "$kernel" tools tests) || die "cannot build the tools and tests for $kernel"
 arch=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$kernel")
-read -r -a groups <<<"$(arch_deps "$arch")"
-"$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
-make -s -C "$MAPDRV_TOP" tools tests MAPDRV_ARCH="$arch"
-bin=$(arch_out_dir "$arch")
 
 set +e
-# 2 GiB: the module test loads a buffer of 1 GiB.
-"$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-1200}" \
+# 2 GiB: the module test loads a buffer of 1 GiB. The whole boot's limit
+# leaves room for one binary that runs into its own (tests/settings).
+"$MAPDRV_TOP/scripts/vm/run.sh" -k "$kernel" -o "$out" -t "${MAPDRV_CHECK_TIMEOUT:-2400}" \
 	-m "${MAPDRV_CHECK_MEM:-2048}" -p "${MAPDRV_PARAMS:-}" \
 	${MAPDRV_KO_FILE:+-K "$MAPDRV_KO_FILE"} \
-	-f "$bin/tests:/root/tests" -f "$bin/bin:/root/bin" \
+	-f "$bin/tests:/root/tests" -f "$MAPDRV_TOP/tests/settings:/root/tests/settings" \
+	-f "$bin/bin:/root/bin" \
 	-f "$MAPDRV_TOP/scripts/vm/guest/tests.sh:/root/guest-tests.sh" \
 	-- 'sh /root/guest-tests.sh /root/tests'
 rc=$?

@@ -16,24 +16,29 @@
 #   ARCH_OUT       the guest's device for the command's output, a second
 #                  console kept free of kernel messages; ARCH_OUT_QEMU says
 #                  how QEMU makes it: "serial" (a second -serial) or
-#                  "virtconsole" (virtio-serial on ARCH_OUT_BUS, then the
-#                  driver in ARCH_OUT_MODULE, a module in Debian's kernels,
-#                  loaded by the guest's /init)
-#   ARCH_EXIT      how the guest ends: "debug-exit" (x86's isa-debug-exit
-#                  port, which also carries the status to QEMU's exit code)
-#                  or "poweroff" (the status line only, then poweroff -f,
-#                  which ends QEMU under -no-reboot; so does a panic)
+#                  "virtconsole" (virtio-serial on ARCH_OUT_BUS)
+#   ARCH_OUT_MODULES  the kernel modules that console needs, where Debian
+#                  builds them as modules (scripts/vm/run.sh copies them,
+#                  with their dependencies, and /init loads them first)
+#   ARCH_DISK_DEV  QEMU's virtio-blk device on this machine's bus, and
+#   ARCH_DISK_MODULES  the modules for it: the disk that carries files out
+#                  of the guest (run.sh -O) or a system's root (run.sh -D)
+# Every guest ends the same way: a status line, then poweroff -f, which
+# ends QEMU under -no-reboot (so does a panic).
 # shellcheck shell=bash
 
 # shellcheck disable=SC2034 # the ARCH_* variables are the output, for the caller
 arch_vars() {
-	ARCH_MACHINE='' ARCH_CPU=max ARCH_OUT_QEMU=serial ARCH_OUT_BUS='' ARCH_OUT_MODULE=''
-	ARCH_EXIT=poweroff
+	ARCH_MACHINE='' ARCH_CPU=max ARCH_OUT_QEMU=serial ARCH_OUT_BUS='' ARCH_OUT_MODULES=''
+	ARCH_DISK_DEV=virtio-blk-pci ARCH_DISK_MODULES='virtio_pci virtio_blk'
+	# fetch-kernel.sh's name for the one module of ARCH_OUT_MODULES, until
+	# it stops copying it itself.
+	ARCH_OUT_MODULE=''
 	case "$1" in
 	amd64)
 		ARCH_TRIPLET=x86_64-linux-gnu ARCH_KBUILD=x86
 		ARCH_QEMU=qemu-system-x86_64 ARCH_QEMU_PKG=qemu-system-x86
-		ARCH_CONSOLE=ttyS0 ARCH_OUT=/dev/ttyS1 ARCH_EXIT=debug-exit
+		ARCH_CONSOLE=ttyS0 ARCH_OUT=/dev/ttyS1
 		;;
 	arm64)
 		# The virt board has a second PL011 (ttyAMA1) for a second
@@ -59,7 +64,8 @@ arch_vars() {
 		ARCH_QEMU=qemu-system-s390x ARCH_QEMU_PKG=qemu-system-s390x
 		ARCH_MACHINE=s390-ccw-virtio ARCH_CONSOLE=ttysclp0 ARCH_OUT=/dev/hvc0
 		ARCH_OUT_QEMU=virtconsole ARCH_OUT_BUS=virtio-serial-ccw
-		ARCH_OUT_MODULE=drivers/char/virtio_console.ko
+		ARCH_OUT_MODULE=drivers/char/virtio_console.ko ARCH_OUT_MODULES=virtio_console
+		ARCH_DISK_DEV=virtio-blk-ccw ARCH_DISK_MODULES=virtio_blk
 		;;
 	*) return 1 ;;
 	esac

@@ -16,34 +16,49 @@ usage: scripts/vm/run.sh [options] [--] [COMMAND...]
 Boot a Debian kernel under QEMU, insmod mapdrv.ko and run COMMAND (a shell
 command line, default: true) in the guest as root, in /root. The guest's
 stdout and stderr are printed on stdout; the kernel console is checked for
-splats. Like 'vng --exec'.
+splats. Like 'vng --exec'. This is the one place that builds a QEMU command
+line: every target that boots a guest comes here.
 
 options:
-  -k, --kernel KERNEL   Debian kernel to boot (default \$KERNEL or 6.1; for
-                        another architecture: arm64, arm64-16k, arm64-sid,
-                        ppc64el, s390x; see scripts/kernel/fetch-kernel.sh)
+  -k, --kernel KERNEL   Debian kernel to boot (default \$KERNEL or 6.1; any
+                        name of scripts/kernel/fetch-kernel.sh)
   -p, --params PARAMS   module parameters for insmod, e.g. 'size=8192 dyndbg=+p'
   -n, --no-load         do not load the module before COMMAND
   -K, --ko FILE         use this mapdrv.ko (built for KERNEL) instead of
                         building one from the tree
   -f, --file SRC[:DST]  copy a host file or directory into the guest (default
                         DST: /root/<name>); may be repeated
+  -O, --out-file PATH   after COMMAND, copy the guest's file or directory
+                        PATH out of the guest, as a file: it arrives as
+                        DIR/files/<name of PATH> (DIR: see -o); may be
+                        repeated. A PATH the guest does not have does not
+                        arrive.
+  -D, --disk IMAGE      boot the root filesystem on this raw disk image
+                        (virtio-blk, /dev/vda) with --vmlinuz and --initrd,
+                        instead of a busybox initramfs with the module: the
+                        system's own init runs, COMMAND is not used, and it
+                        reports on the output console itself
+      --vmlinuz FILE    the kernel to boot with --disk
+      --initrd FILE     the initrd to boot with --disk
   -t, --timeout SECS    hard limit for the whole boot (default 900)
   -a, --append ARGS     extra kernel command line
   -m, --mem MiB         guest memory (default 1024)
   -s, --smp N           vCPUs (default 2)
-  -o, --out DIR         keep console.log and output.log there (default
-                        build/vm/last; give each of several runs at once
-                        its own)
+  -o, --out DIR         keep console.log, output.log and files/ there
+                        (default build/vm/last; give each of several runs at
+                        once its own)
   -q, --quiet           do not echo the guest's output (it is still in
                         DIR/output.log)
   -h, --help            this text
 
 The kernel boots with panic_on_warn=1 oops=panic panic=-1. The command's
 output goes to a second console (ttyS1 on x86, ttyAMA1 on arm64, hvc1 on
-ppc64el, a virtio console on s390x), the kernel's to the first. The guest
-ends with a status line there and, on x86, QEMU's isa-debug-exit device, else
-poweroff (with -no-reboot a panic ends QEMU too, without the status line).
+ppc64el, a virtio console on s390x), the kernel's to the first. On every
+architecture the guest ends the same way: a line "MAPDRV-VM-EXIT <status>"
+on the output console, then poweroff, which ends QEMU under -no-reboot (a
+panic does too, without the line). Files come out on a raw disk image of
+their own (a tar archive written to the guest's virtio-blk disk), never
+through a console.
 Environment: MAPDRV_CPU (QEMU -cpu, default the kernel's QEMU_CPU, else
 the architecture's);
 MAPDRV_QEMU_ACCEL: QEMU's accelerator options instead of the probed
@@ -68,7 +83,9 @@ smp=2
 out=$MAPDRV_BUILD/vm/last
 quiet=0
 ko=
+disk='' disk_vmlinuz='' disk_initrd=''
 files=()
+out_files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) kernel=$2; shift 2 ;;
@@ -76,6 +93,10 @@ while [ $# -gt 0 ]; do
 	-n | --no-load) load=0; shift ;;
 	-K | --ko) ko=$2; shift 2 ;;
 	-f | --file) files+=("$2"); shift 2 ;;
+	-O | --out-file) out_files+=("$2"); shift 2 ;;
+	-D | --disk) disk=$2; shift 2 ;;
+	--vmlinuz) disk_vmlinuz=$2; shift 2 ;;
+	--initrd) disk_initrd=$2; shift 2 ;;
 	-t | --timeout) timeout_s=$2; shift 2 ;;
 	-a | --append) append=$2; shift 2 ;;
 	-m | --mem) mem=$2; shift 2 ;;
@@ -89,67 +110,129 @@ while [ $# -gt 0 ]; do
 	esac
 done
 command_line=${*:-true}
+for p in "${out_files[@]}"; do
+	case "$p" in
+	/?*) ;;
+	*) echo "run.sh: -O wants an absolute guest path, not '$p'" >&2; exit 2 ;;
+	esac
+done
 
 fail_setup() { log "error: $*"; exit 122; }
 
-# 1. The kernel and its headers, then the module built against them.
-mkdir -p "$MAPDRV_BUILD"
-env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$kernel") ||
-	fail_setup "cannot fetch kernel $kernel"
-# shellcheck source=/dev/null
-. "$env_file"
-DEB_ARCH=${DEB_ARCH:-amd64} # a kernel.env from before architectures
-arch_vars "$DEB_ARCH" || fail_setup "kernel $kernel: unknown architecture '$DEB_ARCH'"
-if [ -z "$ko" ]; then
-	ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file") ||
-		fail_setup "module build failed for $KREL"
-fi
-[ -f "$ko" ] || fail_setup "no module at $ko"
-
-# 2. The initramfs: busybox, the module, the exit helper, the files.
-# Private to this run, so that several runs can go on at once.
 mkdir -p "$MAPDRV_BUILD/vm"
 work=$(mktemp -d "$MAPDRV_BUILD/vm/run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-root=$work/root
-mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules}
-busybox=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-busybox.sh" "$DEB_ARCH") ||
-	fail_setup "no static busybox for $DEB_ARCH"
-cp "$busybox" "$root/bin/busybox"
-cp "$ko" "$root/lib/modules/mapdrv.ko"
-if [ "$ARCH_EXIT" = debug-exit ]; then
-	exit_helper=$MAPDRV_BUILD/bin/guest-exit
-	flock "$MAPDRV_BUILD/.build.lock" make -s -C "$MAPDRV_TOP" "$exit_helper" >&2 ||
-		fail_setup "guest-exit build failed"
-	cp "$exit_helper" "$root/bin/guest-exit"
+
+# The modules a guest needs from its kernel package beyond mapdrv (a virtio
+# transport and driver, where Debian builds them as modules): guest_modules
+# NAME... copies each, dependencies first, uncompressed, into DIR
+# ($root/lib/modules/extra) and prints their names in load order. A module
+# the kernel builds in is left out; one it has neither way fails the setup.
+declare -A mod_done=()
+mod_dir=
+guest_modules() {
+	local dir=$1 name ko dep deps plain
+	shift
+	for name in "$@"; do
+		name=${name//-/_}
+		[ -z "${mod_done[$name]:-}" ] || continue
+		mod_done[$name]=1
+		if [ -n "$mod_builtin" ] && grep -q "/$name\.ko\$" <<<"$mod_builtin"; then
+			continue
+		fi
+		ko=
+		[ -z "$mod_dir" ] || ko=$(find "$mod_dir/kernel" \( -name "$name.ko*" -o \
+			-name "${name//_/-}.ko*" \) -print -quit 2>/dev/null)
+		[ -n "$ko" ] || fail_setup "$KREL neither builds in nor ships the module $name"
+		mkdir -p "$dir"
+		plain=$dir/$name.ko
+		case "$ko" in
+		*.xz) xz -dc "$ko" >"$plain" ;;
+		*.zst) zstd -qdc "$ko" >"$plain" ;;
+		*) cp "$ko" "$plain" ;;
+		esac
+		deps=$(/sbin/modinfo -F depends "$plain") || fail_setup "modinfo $plain failed"
+		for dep in ${deps//,/ }; do
+			guest_modules "$dir" "$dep"
+		done
+		echo "$name"
+	done
+}
+
+if [ -z "$disk" ]; then
+	# 1. The kernel and its headers, then the module built against them.
+	env_file=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" "$kernel") ||
+		fail_setup "cannot fetch kernel $kernel"
+	# shellcheck source=/dev/null
+	. "$env_file"
+	arch_vars "$DEB_ARCH" || fail_setup "kernel $kernel: unknown architecture '$DEB_ARCH'"
+	if [ -z "$ko" ]; then
+		ko=$(flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env_file") ||
+			fail_setup "module build failed for $KREL"
+	fi
+	[ -f "$ko" ] || fail_setup "no module at $ko"
+
+	# 2. The initramfs: busybox, the modules, the files. Private to this
+	# run, so that several runs can go on at once.
+	root=$work/root
+	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules}
+	busybox=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-busybox.sh" "$DEB_ARCH") ||
+		fail_setup "no static busybox for $DEB_ARCH"
+	cp "$busybox" "$root/bin/busybox"
+	cp "$ko" "$root/lib/modules/mapdrv.ko"
+	# The kernel package's modules (KROOT: none for the debug kernel,
+	# which builds in what its guest needs) and what it builds in.
+	for d in "${KROOT:+$KROOT/lib/modules/$KREL}" "${KROOT:+$KROOT/usr/lib/modules/$KREL}"; do
+		[ -n "$d" ] && [ -d "$d/kernel" ] && mod_dir=$d
+	done
+	mod_builtin=$(cat "${mod_dir:-/nonexistent}/modules.builtin" "$KDIR/modules.builtin" 2>/dev/null |
+		sed 's/-/_/g' || true)
+	read -r -a want <<<"$ARCH_OUT_MODULES"
+	console_mods=$(guest_modules "$root/lib/modules/extra" "${want[@]}" | tr '\n' ' ')
+	disk_mods=
+	if [ ${#out_files[@]} -gt 0 ]; then
+		read -r -a want <<<"$ARCH_DISK_MODULES"
+		disk_mods=$(guest_modules "$root/lib/modules/extra" "${want[@]}" | tr '\n' ' ')
+	fi
+	cp "$MAPDRV_TOP/scripts/vm/guest/init.sh" "$root/init"
+	chmod 755 "$root/init"
+	for spec in "${files[@]}"; do
+		src=${spec%%:*}
+		dst=/root/$(basename "$src")
+		[ "$spec" != "$src" ] && dst=${spec#*:}
+		[ -e "$src" ] || fail_setup "no such file: $src"
+		mkdir -p "$root$(dirname "$dst")"
+		cp -a "$src" "$root$dst"
+	done
+	{
+		printf 'MAPDRV_LOAD=%q\n' "$load"
+		printf 'MAPDRV_PARAMS=%q\n' "$params"
+		printf 'MAPDRV_CMD=%q\n' "$command_line"
+		printf 'MAPDRV_KREL=%q\n' "$KREL"
+		printf 'MAPDRV_OUT=%q\n' "$ARCH_OUT"
+		printf 'MAPDRV_CONSOLE_MODULES=%q\n' "$console_mods"
+		printf 'MAPDRV_DISK_MODULES=%q\n' "$disk_mods"
+		printf 'MAPDRV_OUT_FILES=%q\n' "${out_files[*]}"
+	} >"$root/etc/mapdrv-vm.conf"
+	initrd=$work/initramfs.cpio
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$initrd"
+	boot=(-kernel "$VMLINUZ" -initrd "$initrd")
+	what="$KREL ($DEB_ARCH"
+	summary=${command_line%%$'\n'*}
+	[ "$summary" = "$command_line" ] || summary="$summary ..."
+else
+	# A system on its own disk: its kernel, its initrd, its init.
+	[ ${#out_files[@]} -eq 0 ] || fail_setup "--out-file needs the initramfs guest, not --disk"
+	for f in "$disk" "$disk_vmlinuz" "$disk_initrd"; do
+		[ -f "$f" ] || fail_setup "--disk needs an image, --vmlinuz and --initrd (missing: '$f')"
+	done
+	DEB_ARCH=$MAPDRV_HOST_ARCH VMLINUZ=$disk_vmlinuz QEMU_CPU=
+	arch_vars "$DEB_ARCH" || fail_setup "unknown architecture '$DEB_ARCH'"
+	boot=(-kernel "$disk_vmlinuz" -initrd "$disk_initrd"
+		-drive "file=$disk,if=none,id=root,format=raw" -device "$ARCH_DISK_DEV,drive=root")
+	what="$(basename "$disk") ($DEB_ARCH, its own init"
+	summary="the system on $disk"
 fi
-out_module=
-if [ -n "${OUT_MODULE:-}" ]; then
-	out_module=/lib/modules/out/$(basename "$OUT_MODULE")
-	mkdir -p "$root/lib/modules/out"
-	cp "$OUT_MODULE" "$root$out_module"
-fi
-cp "$MAPDRV_TOP/scripts/vm/guest/init.sh" "$root/init"
-chmod 755 "$root/init"
-for spec in "${files[@]}"; do
-	src=${spec%%:*}
-	dst=/root/$(basename "$src")
-	[ "$spec" != "$src" ] && dst=${spec#*:}
-	[ -e "$src" ] || fail_setup "no such file: $src"
-	mkdir -p "$root$(dirname "$dst")"
-	cp -a "$src" "$root$dst"
-done
-{
-	printf 'MAPDRV_LOAD=%q\n' "$load"
-	printf 'MAPDRV_PARAMS=%q\n' "$params"
-	printf 'MAPDRV_CMD=%q\n' "$command_line"
-	printf 'MAPDRV_KREL=%q\n' "$KREL"
-	printf 'MAPDRV_OUT=%q\n' "$ARCH_OUT"
-	printf 'MAPDRV_OUT_MODULE=%q\n' "$out_module"
-	printf 'MAPDRV_EXIT=%q\n' "$ARCH_EXIT"
-} >"$root/etc/mapdrv-vm.conf"
-initrd=$work/initramfs.cpio
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$initrd"
 
 # 3. Boot. KVM only where a probe boot showed it works; TCG otherwise.
 qemu=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh" "$DEB_ARCH")
@@ -160,7 +243,7 @@ fi
 mkdir -p "$out"
 console=$out/console.log
 output=$out/output.log
-rm -f "$console" "$output"
+rm -rf "$console" "$output" "$out/files"
 accel_opts=(-accel "$accel")
 if [ -n "${MAPDRV_QEMU_ACCEL:-}" ]; then
 	read -r -a accel_opts <<<"$MAPDRV_QEMU_ACCEL"
@@ -168,7 +251,7 @@ if [ -n "${MAPDRV_QEMU_ACCEL:-}" ]; then
 fi
 cpu=${MAPDRV_CPU:-${QEMU_CPU:-$ARCH_CPU}}
 [ "$accel" = kvm ] && cpu=host
-# The machine, the output console and the exit device of the architecture.
+# The machine, the output console and the disk for files out.
 machine=()
 [ -z "$ARCH_MACHINE" ] || machine=(-M "$ARCH_MACHINE")
 case "$ARCH_OUT_QEMU" in
@@ -178,25 +261,34 @@ virtconsole)
 		-device "virtconsole,chardev=out")
 	;;
 esac
-exit_dev=()
-[ "$ARCH_EXIT" = debug-exit ] && exit_dev=(-device "isa-debug-exit,iobase=0xf4,iosize=0x04")
-summary=${command_line%%$'\n'*}
-[ "$summary" = "$command_line" ] || summary="$summary ..."
-log "booting $KREL ($DEB_ARCH, $accel, ${smp} vCPUs, ${mem} MiB): $summary"
+files_dev=()
+if [ ${#out_files[@]} -gt 0 ]; then
+	# Sparse: only what the guest writes takes room.
+	truncate -s 4G "$work/files.img"
+	files_dev=(-drive "file=$work/files.img,if=none,id=files,format=raw"
+		-device "$ARCH_DISK_DEV,drive=files")
+fi
+log "booting $what, $accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
 # shellcheck disable=SC2086 # QEMU may be a command with options
 timeout --foreground -k 10 "$timeout_s" $qemu "${machine[@]}" \
 	"${accel_opts[@]}" -cpu "$cpu" -smp "$smp" -m "$mem" \
-	-nodefaults -display none -no-reboot \
-	-kernel "$VMLINUZ" -initrd "$initrd" \
+	-nodefaults -display none -no-reboot "${boot[@]}" \
 	-append "console=$ARCH_CONSOLE panic=-1 panic_on_warn=1 oops=panic $append" \
-	-serial "file:$console" "${out_dev[@]}" "${exit_dev[@]}" \
+	-serial "file:$console" "${out_dev[@]}" "${files_dev[@]}" \
 	</dev/null >"$out/qemu.log" 2>&1
 qemu_rc=$?
 set -e
 sed -i 's/\r$//' "$console" "$output" 2>/dev/null || true
 [ "$quiet" = 1 ] || grep -v '^MAPDRV-VM-' "$output" || true
 
+# The files: a tar archive at the start of the disk, if the guest wrote one.
+if [ ${#out_files[@]} -gt 0 ] && [ -n "$(head -c 512 "$work/files.img" | tr -d '\0')" ]; then
+	mkdir -p "$out/files"
+	tar -xf "$work/files.img" -C "$out/files" ||
+		log "error: the guest's files did not come out whole (see $out/files)"
+fi
+
 # 4. Verdict: hang, splat, missing status, then the command's own status.
-status=$(vm_verdict "$qemu_rc" "$ARCH_EXIT" "$timeout_s" "$console" "$output") || exit $?
+status=$(vm_verdict "$qemu_rc" "$timeout_s" "$console" "$output") || exit $?
 exit "$status"
