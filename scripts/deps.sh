@@ -4,7 +4,8 @@
 # deps.sh [GROUP...]: install the Debian packages mapdrv's build and VM loop
 # need, only those missing. Idempotent; runs apt-get update at most once.
 # Groups: base (default: compilers, QEMU, busybox), lint (make lint), docs
-# (man pages for make install), dkms (make dkms-check; the kernel headers it
+# (man pages for make install), bench (jq and gnuplot, which render make
+# bench's figures on the host), dkms (make dkms-check; the kernel headers it
 # builds against are installed by scripts/check/dkms-check.sh), deb (make deb's
 # Build-Depends, lintian, and mkfs.ext4 for make check-install), matrix (the
 # chroots some kernels are built in, and debootstrap), cross-ARCH (arm64,
@@ -27,6 +28,7 @@ lint="sparse:sparse shellcheck:shellcheck cppcheck:cppcheck perl:perl
 clang-tidy:clang-tidy help2man:help2man groff:groff-base /sbin/modinfo:kmod
 /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o:gcc-12-multilib"
 docs="help2man:help2man"
+bench="jq:jq gnuplot:gnuplot-nox"
 dkms="dkms:dkms /sbin/modinfo:kmod"
 deb="dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms help2man:help2man lintian:lintian
 mkfs.ext4:e2fsprogs"
@@ -47,6 +49,7 @@ for group in "${@:-base}"; do
 	base) pairs="$base $files" ;;
 	lint) pairs=$lint ;;
 	docs) pairs=$docs ;;
+	bench) pairs=$bench ;;
 	dkms) pairs=$dkms ;;
 	deb) pairs=$deb ;;
 	matrix) pairs=$matrix ;;
