@@ -9,7 +9,9 @@
 # from its kernel.env, its headers extracted by fetch-kernel.sh (bind-mounted
 # into the chroot when it builds in one).
 # MAPDRV_MODULE_SRC: build from this copy of the module's sources instead
-# (make module-src lays one out; make mutants uses it), in MAPDRV_MOD_DIR.
+# (make module-src lays one out; make mutants uses it), in MAPDRV_MOD_DIR;
+# or from another module's folder, whose Kbuild names it on its obj-m line
+# (make bench's scripts/bench/remap-baseline/: mapdrv_remap.ko).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -26,10 +28,12 @@ copy_sources() {
 }
 mkdir -p "$mod"
 copy_sources "$mod"
+name=$(sed -n 's/^obj-m[[:space:]]*:*=[[:space:]]*\([A-Za-z0-9_-]*\)\.o.*/\1/p' "$mod/Kbuild")
+[ -n "$name" ] || die "$mod/Kbuild: no obj-m line"
 blog=$mod/build.log
 # Always compile every file: an incremental build would not repeat a W=1
 # warning of a file it does not recompile, and the check would pass.
-rm -f "$mod"/*.o "$mod"/src/*.o "$mod"/mapdrv.ko
+rm -f "$mod"/*.o "$mod"/src/*.o "$mod/$name.ko"
 kbuild_args=(W=1)
 if [ -n "${CROSS_COMPILE:-}" ]; then
 	kbuild_args+=(ARCH="$KBUILD_ARCH" CROSS_COMPILE="$CROSS_COMPILE")
@@ -46,14 +50,14 @@ elif [ -n "${CROSS_COMPILE:-}" ]; then
 	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "${chroot_pkgs[@]}" dwarves)
 	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
 	mkdir -p "$root$inside" "$root$KROOT"
-	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko
+	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside/$name.ko"
 	copy_sources "$root$inside"
 	# shellcheck disable=SC2016 # the inner sh expands $1..$4
 	unshare -m sh -c 'mount -t proc proc "$1/proc" && mount --bind "$2" "$1$2" &&
 		root=$1 kdir=$3 m=$4 && shift 4 && exec chroot "$root" env -i \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$kdir" M="$m" "$@" modules' \
 		sh "$root" "$KROOT" "$KDIR" "$inside" "${kbuild_args[@]}" >"$blog" 2>&1 || build_rc=$?
-	cp "$root$inside/mapdrv.ko" "$mod/mapdrv.ko" 2>/dev/null || true
+	cp "$root$inside/$name.ko" "$mod/$name.ko" 2>/dev/null || true
 else
 	# The kernel's own toolchain and kbuild, installed with its headers
 	# package in a chroot of its suite; the sources are copied in and the
@@ -63,13 +67,13 @@ else
 	# mutants) build in the same chroot.
 	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
 	mkdir -p "$root$inside"
-	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside"/mapdrv.ko
+	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside/$name.ko"
 	copy_sources "$root$inside"
 	# shellcheck disable=SC2016 # the inner sh expands $1..$3
 	unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" env -i \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$2" M="$3" W=1 modules' \
 		sh "$root" "$KDIR" "$inside" >"$blog" 2>&1 || build_rc=$?
-	cp "$root$inside/mapdrv.ko" "$mod/mapdrv.ko" 2>/dev/null || true
+	cp "$root$inside/$name.ko" "$mod/$name.ko" 2>/dev/null || true
 fi
 if [ "${build_rc:-0}" -ne 0 ]; then
 	cat "$blog" >&2
@@ -78,4 +82,4 @@ fi
 if grep -E 'warning:|error:' "$blog" >&2; then
 	die "module build for $KREL is not warning-free (W=1)"
 fi
-echo "$mod/mapdrv.ko"
+echo "$mod/$name.ko"
