@@ -31,7 +31,7 @@ docs="help2man:help2man"
 bench="jq:jq gnuplot:gnuplot-nox"
 dkms="dkms:dkms /sbin/modinfo:kmod"
 deb="dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms help2man:help2man lintian:lintian
-mkfs.ext4:e2fsprogs"
+g++:g++ /usr/share/build-essential/list:build-essential mkfs.ext4:e2fsprogs"
 matrix="debootstrap:debootstrap unshare:util-linux"
 debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
 cross_pairs() {
