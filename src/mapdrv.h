@@ -25,7 +25,8 @@
  *	smp_store_release() once the words are; read with smp_load_acquire()
  * @stamp_lock: serialises restamping; never taken in the fault path
  * @faults: faults served (a page handed back), since load
- * @fault_errors: faults that failed (SIGBUS, OOM), since load
+ * @fault_errors: faults answered with SIGBUS (a page offset past @buf,
+ *	which no VMA can reach), since load
  * @mmap_calls: successful mmap() calls, since load
  * @live_vmas: VMAs currently mapping @buf, in every process (and mappings
  *	being made, see mapdrv_count())

@@ -10,7 +10,7 @@
  *	struct mapdrv_info info;
  *	ioctl(fd, MAPDRV_IOC_INFO, &info);
  *	const __u64 *p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
- *	// p[i] == mapdrv_pattern(info.seed, i * 8) for every i
+ *	// le64toh(p[i]) == mapdrv_pattern(info.seed, i * 8) for every i
  */
 #ifndef _UAPI_LINUX_MAPDRV_H
 #define _UAPI_LINUX_MAPDRV_H
@@ -66,8 +66,9 @@ static inline __u64 mapdrv_pattern(__u64 seed, __u64 off)
  * @live_vmas: VMAs currently mapping the buffer, in every process
  * @mode: MAPDRV_MODE_* of this open file, for its next mmap()
  * @window: pages per fault of MAPDRV_MODE_AROUND for this open file
- * @fault_errors: faults that failed (SIGBUS, out of memory) since the
- *	module was loaded (ABI 2; reserved[0] before, always zero there)
+ * @fault_errors: faults the module answered with SIGBUS since it was
+ *	loaded: a page offset past the buffer, which no mapping it accepted
+ *	can reach, so 0 (ABI 2; reserved[0] before, always zero there)
  * @reserved: always zero
  */
 struct mapdrv_info {
