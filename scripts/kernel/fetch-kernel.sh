@@ -17,19 +17,12 @@
 #     architecture's ARCH_CPU>
 # fetch-kernel.sh --arch KERNEL prints KERNEL's Debian architecture only.
 #
-# KERNEL is one of:
-#   KERNEL       arch     suite               flavour      module built
-#   5.10         amd64    bullseye            cloud-amd64  in a bullseye chroot (gcc-10)
-#   6.1          amd64    bookworm (default)  cloud-amd64  on the host (gcc-12)
-#   6.12         amd64    bookworm-backports  cloud-amd64  on the host (gcc-12)
-#   sid, newest  amd64    sid                 cloud-amd64  in a sid chroot (gcc-16, glibc)
-#   arm64        arm64    bookworm            cloud-arm64  on the host, cross gcc-12
-#   arm64-16k    arm64    bookworm-backports  arm64-16k    on the host, cross gcc-12
-#   arm64-sid    arm64    sid                 cloud-arm64  in a sid chroot, cross gcc-16
-#   ppc64el      ppc64el  bookworm            powerpc64le  on the host, cross gcc-12
-#   s390x        s390x    bookworm            s390x        on the host, cross gcc-12
-#   debug        amd64    the sanitizer kernel built from linux-source-6.1
-#                (see scripts/kernel/debug/build.sh), on the host
+# KERNEL is a name (or an alias) of scripts/kernel/kernels.tsv, whose row
+# says where the kernel comes from, where the module is built and the page
+# size its configuration must have (scripts/kernel/kernels.sh table name
+# arch suite package build pages prints them). debug is the sanitizer
+# kernel, built from linux-source-6.1 by scripts/kernel/debug/build.sh.
+#
 # A cross build takes the kernel's headers of its architecture and the kbuild
 # tools (fixdep, modpost) of the host's, at the same version.
 set -euo pipefail
@@ -41,20 +34,18 @@ if [ "${1:-}" = --arch ]; then
 	shift
 fi
 kernel=${1:-${KERNEL:-6.1}}
-arch=amd64 flavour=cloud-amd64 chroot=
-case "$kernel" in
-5.10) suite=bullseye chroot=bullseye ;;
-6.1) suite=bookworm ;;
-6.12) suite=bookworm-backports ;;
-sid | newest) kernel=sid suite=sid chroot=sid ;;
-arm64) arch=arm64 suite=bookworm flavour=cloud-arm64 ;;
-arm64-16k) arch=arm64 suite=bookworm-backports flavour=arm64-16k ;;
-arm64-sid) arch=arm64 suite=sid flavour=cloud-arm64 chroot=sid ;;
-ppc64el) arch=ppc64el suite=bookworm flavour=powerpc64le ;;
-s390x) arch=s390x suite=bookworm flavour=s390x ;;
-debug) suite=bookworm ;;
-*) die "unknown KERNEL '$kernel' (supported: 5.10 6.1 6.12 sid arm64 arm64-16k arm64-sid ppc64el s390x debug)" ;;
-esac
+# shellcheck source=scripts/kernel/kernels.sh
+. "$MAPDRV_TOP/scripts/kernel/kernels.sh"
+kernels_load
+name=$(kernel_name "$kernel") ||
+	die "unknown KERNEL '$kernel' (scripts/kernel/kernels.tsv: $(kernel_names --every | paste -sd ' '))"
+kernel=$name
+arch=$(kernel_field "$kernel" arch)
+suites=$(kernel_field "$kernel" suites)
+flavour=$(kernel_field "$kernel" flavour)
+chroot=$(kernel_field "$kernel" chroot)
+want_pages=$(kernel_field "$kernel" pages)
+want_page_size=$((${want_pages%K} * 1024))
 if [ "$only_arch" = 1 ]; then
 	echo "$arch"
 	exit 0
@@ -63,10 +54,28 @@ arch_vars "$arch"
 cross=
 [ "$arch" = "$MAPDRV_HOST_ARCH" ] || cross=$ARCH_TRIPLET-
 
+# page_size CONFIG: the page size, in bytes, the kernel configuration CONFIG
+# gives (4096 without one: a native chroot build fetches no headers, and
+# x86-64 has 4 KiB pages only), held against the table's.
+page_size() {
+	local size=4096
+	if [ -z "$1" ]; then
+		:
+	elif grep -Eq '^CONFIG_(PAGE_SIZE_16KB|ARM64_16K_PAGES|PPC_16K_PAGES)=y' "$1"; then
+		size=16384
+	elif grep -Eq '^CONFIG_(PAGE_SIZE_64KB|ARM64_64K_PAGES|PPC_64K_PAGES)=y' "$1"; then
+		size=65536
+	fi
+	[ "$size" = "$want_page_size" ] ||
+		die "$kernel has $((size / 1024)) KiB pages (${1:-no config}), scripts/kernel/kernels.tsv says $want_pages"
+	echo "$size"
+}
+
 if [ "$kernel" = debug ]; then
 	tree=$("$MAPDRV_TOP/scripts/kernel/debug/build.sh")
 	dest=$MAPDRV_BUILD/kernels/debug
 	mkdir -p "$dest"
+	page_size=$(page_size "$tree/.config")
 	# No 5-level paging for the KASAN kernel: with LA57, 6.1's
 	# KASAN_SHADOW_START follows pgtable_l5_enabled(), which reads the boot
 	# CPU's capabilities; identify_cpu() zeroes them for a moment, and an
@@ -74,13 +83,13 @@ if [ "$kernel" = debug ]; then
 	# irq_desc (seen once in CI, before the module loaded; upstream:
 	# "kasan: Fix false-positive wild-memory-access on x86 under 5-level
 	# paging", 2026). The other x86 kernels keep LA57.
-	cat >"$dest/kernel.env" <<EOT
-KERNEL=debug
-SUITE=bookworm
-DEB_ARCH=amd64
-KBUILD_ARCH=x86
-CROSS_COMPILE=
-PAGE_SIZE=4096
+	cat >"$dest/kernel.env.tmp" <<EOT
+KERNEL=$kernel
+SUITE=$suites
+DEB_ARCH=$arch
+KBUILD_ARCH=$ARCH_KBUILD
+CROSS_COMPILE=$cross
+PAGE_SIZE=$page_size
 KREL=$(make -s -C "$tree" kernelrelease)
 VMLINUZ=$tree/arch/x86/boot/bzImage
 KDIR=$tree
@@ -91,6 +100,7 @@ HEADERS_PKG=
 CHROOT_PKGS=
 QEMU_CPU=max,la57=off
 EOT
+	mv "$dest/kernel.env.tmp" "$dest/kernel.env"
 	echo "$dest/kernel.env"
 	exit 0
 fi
@@ -102,6 +112,22 @@ if [ -f "$env_file" ]; then
 	exit 0
 fi
 
+# Of several suites, the one whose image meta package is the newest.
+suite=$suites
+if [[ $suites == *,* ]]; then
+	suite='' best=''
+	for s in ${suites//,/ }; do
+		apt_priv_init "$s:$arch"
+		ver=$(apt_cache_priv "$s:$arch" show --no-all-versions "linux-image-$flavour:$arch" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n 1)
+		[ -n "$ver" ] || continue
+		if [ -z "$suite" ] || dpkg --compare-versions "$ver" gt "$best"; then
+			suite=$s best=$ver
+		fi
+	done
+	[ -n "$suite" ] || die "no linux-image-$flavour in $suites ($arch)"
+	log "$kernel: linux-image-$flavour $best, from $suite (the newest of $suites)"
+fi
 apt_priv_init "$suite:$arch"
 # The meta packages name the current ABI; follow their dependencies to the
 # image (since 7.x split into linux-image-* and linux-binary-*, which holds
@@ -159,14 +185,7 @@ esac
 config=$(find "$dest/root/boot" "$dest/root/usr/lib/modules/$krel" "$dest/root/usr/src/linux-headers-$krel" \
 	-maxdepth 1 \( -name "config-$krel" -o -name config -o -name .config \) 2>/dev/null | head -n 1 || true)
 [ -n "$config" ] || [ "$arch" = amd64 ] || die "no kernel config in the $kernel packages"
-page_size=4096
-if [ -z "$config" ]; then
-	:
-elif grep -Eq '^CONFIG_(PAGE_SIZE_16KB|ARM64_16K_PAGES|PPC_16K_PAGES)=y' "$config"; then
-	page_size=16384
-elif grep -Eq '^CONFIG_(PAGE_SIZE_64KB|ARM64_64K_PAGES|PPC_64K_PAGES)=y' "$config"; then
-	page_size=65536
-fi
+page_size=$(page_size "$config")
 
 # The driver of the guest's output console, where Debian builds it as a
 # module (virtio_console on s390x): copied out, uncompressed, for run.sh.

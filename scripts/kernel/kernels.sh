@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The reader of scripts/kernel/kernels.tsv, the one list of the kernels (see
+# its header for the columns). Source it after common.sh and call the
+# functions, or run it:
+#   kernels.sh names [--every]   the names make check-all runs by default, in
+#                                the table's order (--every: all of them)
+#   kernels.sh get KERNEL FIELD  one field of KERNEL's row (a name or an
+#                                alias; "-" prints as nothing)
+#   kernels.sh rows [FILTER...] COLUMN...   Markdown table rows, one per
+#                                kernel
+#   kernels.sh table [FILTER...] COLUMN...  the same under a header
+# A FILTER is FIELD=VALUE or FIELD!=VALUE (check-all=yes, arch!=amd64). A
+# COLUMN renders the row for a doc: name (with its aliases), arch, suite,
+# flavour, package (linux-image-FLAVOUR), build (on the host, or in which
+# chroot), pages (16 KiB), hook (->mmap, or ->mmap_prepare +
+# vm_ops->mapped), or "-", a cell the doc writes by hand (left empty here;
+# scripts/lint/kernel-tables.sh keeps the doc's).
+
+KERNELS_TSV=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kernels.tsv
+KERNELS_FIELDS=(name arch suites flavour chroot pages hook check-all aliases)
+KERNELS_COLUMNS=(name arch suite flavour package build pages hook -)
+
+# kernels_load: read the table into kt_names (in order) and kt_row[NAME,FIELD]
+# once, checking every row; a bad table is an error, whoever reads it. The
+# functions below call it; a script that takes many fields with $(...) calls
+# it first, so that the subshells do not read the file again.
+kt_names=()
+declare -A kt_row=() kt_alias=()
+kernels_load() {
+	[ ${#kt_names[@]} -eq 0 ] || return 0
+	local line n=0 f v i
+	local -a cells
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		if [ "${line:0:5}" = '#name' ]; then
+			[ "${line:1}" = "$(printf '%s\t' "${KERNELS_FIELDS[@]}" | sed 's/\t$//')" ] ||
+				die "$KERNELS_TSV:$n: the columns are not ${KERNELS_FIELDS[*]} (update scripts/kernel/kernels.sh with them)"
+			continue
+		fi
+		case "$line" in '#'* | '') continue ;; esac
+		IFS=$'\t' read -r -a cells <<<"$line"
+		[ ${#cells[@]} -eq ${#KERNELS_FIELDS[@]} ] ||
+			die "$KERNELS_TSV:$n: ${#cells[@]} fields, not ${#KERNELS_FIELDS[@]} separated by tabs"
+		f=${cells[0]}
+		if [ -n "${kt_row[$f,name]:-}" ] || [ -n "${kt_alias[$f]:-}" ]; then
+			die "$KERNELS_TSV:$n: $f is there twice"
+		fi
+		for i in "${!KERNELS_FIELDS[@]}"; do
+			v=${cells[$i]}
+			[ -n "$v" ] || die "$KERNELS_TSV:$n: an empty ${KERNELS_FIELDS[$i]} (\"-\" is none)"
+			kt_row[$f,${KERNELS_FIELDS[$i]}]=$v
+		done
+		arch_vars "${cells[1]}" || die "$KERNELS_TSV:$n: $f: unknown architecture '${cells[1]}' (scripts/lib/arch.sh: $ARCH_ALL)"
+		[[ ${cells[5]} =~ ^(4|16|64)K$ ]] || die "$KERNELS_TSV:$n: $f: pages is 4K, 16K or 64K, not '${cells[5]}'"
+		[[ ${cells[6]} =~ ^(mmap|mmap_prepare)$ ]] || die "$KERNELS_TSV:$n: $f: hook is mmap or mmap_prepare, not '${cells[6]}'"
+		[[ ${cells[7]} =~ ^(yes|no)$ ]] || die "$KERNELS_TSV:$n: $f: check-all is yes or no, not '${cells[7]}'"
+		[ "${cells[3]}" != - ] || [ "$f" = debug ] || die "$KERNELS_TSV:$n: $f: no flavour (only debug has none)"
+		if [ "${cells[8]}" != - ]; then
+			for v in ${cells[8]//,/ }; do
+				if [ -n "${kt_row[$v,name]:-}" ] || [ -n "${kt_alias[$v]:-}" ]; then
+					die "$KERNELS_TSV:$n: the alias $v is taken"
+				fi
+				kt_alias[$v]=$f
+			done
+		fi
+		kt_names+=("$f")
+	done <"$KERNELS_TSV"
+	[ ${#kt_names[@]} -gt 0 ] || die "$KERNELS_TSV: no kernels"
+	for f in "${kt_names[@]}"; do
+		[ -z "${kt_alias[$f]:-}" ] || die "$KERNELS_TSV: $f is a name and an alias of ${kt_alias[$f]}"
+	done
+}
+
+# kernel_name KERNEL: the row's name for a name or an alias; 1 if there is
+# none.
+kernel_name() {
+	kernels_load
+	if [ -n "${kt_row[$1,name]:-}" ]; then
+		printf '%s\n' "$1"
+	elif [ -n "${kt_alias[$1]:-}" ]; then
+		printf '%s\n' "${kt_alias[$1]}"
+	else
+		return 1
+	fi
+}
+
+# kernel_field KERNEL FIELD: one field of KERNEL's row, "-" as nothing; 1 if
+# there is no such kernel.
+kernel_field() {
+	local k v
+	kernels_load
+	k=$(kernel_name "$1") || return 1
+	[[ " ${KERNELS_FIELDS[*]} " == *" $2 "* ]] || die "kernels.tsv has no field '$2' (${KERNELS_FIELDS[*]})"
+	v=${kt_row[$k,$2]}
+	[ "$v" = - ] && v=
+	printf '%s\n' "$v"
+}
+
+# kernel_names [--every]: the names check-all runs by default (--every: all).
+kernel_names() {
+	kernels_load
+	local k
+	for k in "${kt_names[@]}"; do
+		[ "${1:-}" = --every ] || [ "${kt_row[$k,check-all]}" = yes ] || continue
+		printf '%s\n' "$k"
+	done
+}
+
+# kernel_cell KERNEL COLUMN: one cell of a doc's table (see the header).
+kernel_cell() {
+	local k=$1 v a out
+	case "$2" in
+	name)
+		out="\`$k\`"
+		if [ "${kt_row[$k,aliases]}" != - ]; then
+			a=${kt_row[$k,aliases]}
+			out+=" (or \`${a//,/\`, \`}\`)"
+		fi
+		;;
+	arch) out=${kt_row[$k,arch]} ;;
+	suite) v=${kt_row[$k,suites]} out=${v//,/ or } ;;
+	flavour | package)
+		v=${kt_row[$k,flavour]}
+		if [ "$v" = - ]; then
+			out="built from \`linux-source\`"
+		elif [ "$2" = flavour ]; then
+			out="\`$v\`"
+		else
+			out="\`linux-image-$v\`"
+		fi
+		;;
+	build)
+		v=${kt_row[$k,chroot]}
+		if [ "$v" = - ]; then out="on the host"; else out="in a $v chroot"; fi
+		;;
+	pages) out="${kt_row[$k,pages]%K} KiB" ;;
+	hook)
+		case "${kt_row[$k,hook]}" in
+		mmap) out="\`->mmap\`" ;;
+		mmap_prepare) out="\`->mmap_prepare\` + \`vm_ops->mapped\`" ;;
+		esac
+		;;
+	-) out= ;;
+	*) die "unknown kernel table column '$2' (${KERNELS_COLUMNS[*]})" ;;
+	esac
+	printf '%s\n' "$out"
+}
+
+# kernel_column_title COLUMN: the header a new table gets for COLUMN.
+kernel_column_title() {
+	case "$1" in
+	name) echo "\`KERNEL=\`" ;;
+	package) echo "Debian package" ;;
+	build) echo "module built" ;;
+	hook) echo "mmap hook" ;;
+	-) echo "" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# kernel_rows [FILTER...] COLUMN...: the Markdown rows of a doc's table.
+kernel_rows() {
+	kernels_load
+	local -a filters=() columns=()
+	local arg k c field want ok row
+	for arg in "$@"; do
+		case "$arg" in
+		*!=* | *=*)
+			field=${arg%%=*}
+			field=${field%!}
+			[[ " ${KERNELS_FIELDS[*]} " == *" $field "* ]] ||
+				die "kernel table filter '$arg': no field '$field' (${KERNELS_FIELDS[*]})"
+			filters+=("$arg")
+			;;
+		*)
+			[[ " ${KERNELS_COLUMNS[*]} " == *" $arg "* ]] ||
+				die "unknown kernel table column '$arg' (${KERNELS_COLUMNS[*]})"
+			columns+=("$arg")
+			;;
+		esac
+	done
+	[ ${#columns[@]} -gt 0 ] || die "a kernel table needs columns (${KERNELS_COLUMNS[*]})"
+	[ "${columns[0]}" = name ] || die "a kernel table's first column is name, not '${columns[0]}'"
+	for k in "${kt_names[@]}"; do
+		ok=1
+		for arg in "${filters[@]}"; do
+			case "$arg" in
+			*!=*) field=${arg%%!=*} want=${arg#*!=}; [ "${kt_row[$k,$field]}" != "$want" ] || ok=0 ;;
+			*) field=${arg%%=*} want=${arg#*=}; [ "${kt_row[$k,$field]}" = "$want" ] || ok=0 ;;
+			esac
+		done
+		[ "$ok" = 1 ] || continue
+		row='|'
+		for c in "${columns[@]}"; do
+			row+=" $(kernel_cell "$k" "$c") |"
+		done
+		printf '%s\n' "${row//  |/ |}"
+	done
+}
+
+# kernel_table [FILTER...] COLUMN...: kernel_rows under a header.
+kernel_table() {
+	local arg head='|' sep='|'
+	for arg in "$@"; do
+		case "$arg" in *=*) continue ;; esac
+		head+=" $(kernel_column_title "$arg") |" sep+='---|'
+	done
+	printf '%s\n%s\n' "${head//  |/ |}" "$sep"
+	kernel_rows "$@"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -euo pipefail
+	# shellcheck source=scripts/lib/common.sh
+	. "$(dirname "$0")/../lib/common.sh"
+	case "${1:-}" in -h | --help)
+		sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	esac
+	cmd=${1:-}
+	[ $# -gt 0 ] && shift
+	case "$cmd" in
+	names) kernel_names "$@" ;;
+	get)
+		[ $# -eq 2 ] || die "usage: $0 get KERNEL FIELD"
+		kernel_field "$1" "$2" || die "unknown KERNEL '$1' (kernels.tsv: $(kernel_names --every | paste -sd ' '))"
+		;;
+	rows) kernel_rows "$@" ;;
+	table) kernel_table "$@" ;;
+	*) die "usage: $0 names [--every] | get KERNEL FIELD | rows|table [FILTER...] COLUMN... (see --help)" ;;
+	esac
+fi
