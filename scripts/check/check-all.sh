@@ -2,23 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check-all.sh [KERNEL...]: run the whole kselftest suite on each Debian
-# kernel (default: 5.10 6.1 6.12 sid on x86-64, then arm64, arm64-16k,
-# arm64-sid, ppc64el and s390x), then print one table (kernel, architecture,
+# kernel (default: $KERNELS, or the kernels scripts/kernel/kernels.tsv marks
+# check-all, in its order), then print one table (kernel, architecture,
 # page size, release, which mmap hook the module uses there, build result,
 # passed, failed, skipped, seconds) and the plain "N passed, N failed,
 # N skipped" line over all of them. Exit 0 only if every kernel built and
-# passed: a kernel whose check.sh failed, or that ran nothing, counts as
-# failed.
+# passed: a kernel whose check.sh failed, or that ran nothing, or whose
+# module uses another mmap hook than the table says, counts as failed.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
+# shellcheck source=scripts/kernel/kernels.sh
+. "$MAPDRV_TOP/scripts/kernel/kernels.sh"
+kernels_load
 kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] ||
-	read -r -a kernels <<<"${KERNELS:-5.10 6.1 6.12 sid arm64 arm64-16k arm64-sid ppc64el s390x}"
+if [ ${#kernels[@]} -eq 0 ] && [ -n "${KERNELS:-}" ]; then
+	read -r -a kernels <<<"$KERNELS"
+elif [ ${#kernels[@]} -eq 0 ]; then
+	mapfile -t kernels < <(kernel_names)
+fi
 
 groups=(base matrix)
 for k in "${kernels[@]}"; do
-	a=$("$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" --arch "$k" 2>/dev/null) || continue
+	a=$(kernel_field "$k" arch) || continue
 	[ "$a" = "$MAPDRV_HOST_ARCH" ] || [[ " ${groups[*]} " == *" cross-$a "* ]] || groups+=("cross-$a")
 done
 "$MAPDRV_TOP/scripts/deps.sh" "${groups[@]}"
@@ -39,6 +45,7 @@ for k in "${kernels[@]}"; do
 		page=$((${page:-4096} / 1024))K
 		hook=mmap
 		grep -q mapdrv_mmap_prepare "$ko" && hook=mmap_prepare
+		want_hook=$(kernel_field "$k" hook)
 		out=$MAPDRV_BUILD/check/$k.log
 		set +e
 		"$MAPDRV_TOP/scripts/check/check.sh" "$k" >"$out" 2>&1
@@ -49,6 +56,10 @@ for k in "${kernels[@]}"; do
 		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 		[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
 		grep -E '^not ok|FAIL' "$out" >&2 || true
+		if [ "$hook" != "$want_hook" ]; then
+			log "FAIL: on $k the module uses ->$hook, scripts/kernel/kernels.tsv says ->$want_hook"
+			hook="$hook!" f=$((f + 1))
+		fi
 	fi
 	rows+=("$(row "$k" "$arch" "$page" "$krel" "$hook" "$build" "$p" "$f" "$s" $((SECONDS - start)))")
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
