@@ -27,7 +27,7 @@
 #   install-dev     the uapi header as $(INCLUDEDIR)/linux/mapdrv.h and
 #                   mapdrv.pc in $(PKGCONFIGDIR) (pkg-config --cflags mapdrv)
 # With DKMS (mk/dkms.mk) the module comes from `make dkms-install` instead:
-#   make dkms-install install-tools install-data
+#   make dkms-install install-tools install-data install-dev
 # Nothing is written outside $(DESTDIR) but the group (DESTDIR empty only).
 # make man / make completion build the generated files in build/.
 
