@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # docs.sh [FILE...]: check that what the documentation names exists. Run
-# from anywhere; it works on the tree it is part of. By default it reads
-# README.md, CONTRIBUTING.md, docs/*.md and the man page
-# packaging/man/mapdrv.4, and checks:
+# from anywhere; it works on the tree it is part of, and each FILE is a path
+# from the top of that tree. By default it reads README.md, CONTRIBUTING.md,
+# docs/*.md and the man page packaging/man/mapdrv.4, and checks:
 #   - every relative Markdown link [text](path#anchor) (and reference-style
 #     [label]: path) leads to a file or directory, relative to the file it
 #     is in; for a .md target (or a bare #anchor, the same file) the anchor
