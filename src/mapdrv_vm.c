@@ -215,7 +215,7 @@ static int mapdrv_insert_range(struct vm_area_struct *vma,
  * finish_fault() is what knows a PTE that is not pte_none() (a racing
  * fault mapped it; a userfaultfd-wp marker, 6.7+, that must keep its wp
  * bit) and the retry rules. vm_insert_pages() only refuses such a PTE with
- * -EBUSY; returning VM_FAULT_NOPAGE over a marker refaulted forever.
+ * -EBUSY; returning VM_FAULT_NOPAGE over a marker would refault forever.
  *
  * The other pages of the window are inserted here first, best effort:
  * .fault runs without the PTE lock and vm_insert_pages() takes it itself.
@@ -272,9 +272,9 @@ static const struct vm_operations_struct mapdrv_fault_ops = {
  * One table per window size, indexed by its order: a VMA's vm_ops carry
  * its mode and window, fixed when the mapping is described, so the fault
  * path reads nothing another thread writes. (The file's mode and window
- * could serve as well only because the mapping is counted from that same
+ * could serve as well only if the mapping were counted from that same
  * moment: on the ->mmap_prepare path the VMA is known to mapdrv only at
- * ->mapped, and a SET_MODE in that gap used to change them under it.)
+ * ->mapped, and a SET_MODE in that gap could change them under it.)
  */
 #define MAPDRV_WINDOW_ORDERS	(ilog2(MAPDRV_WINDOW_MAX) + 1)
 static const struct vm_operations_struct mapdrv_around_ops[MAPDRV_WINDOW_ORDERS] = {

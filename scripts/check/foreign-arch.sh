@@ -17,8 +17,9 @@
 # directory and builds the module for it (W=1). Exit 0 only if all built.
 # Only the probe and the fetch see that APT_CONFIG: the build installs what
 # it lacks (a cross compiler) into this system, with this system's dpkg
-# database; under the simulation dpkg unpacked them here and recorded them
-# in the scratch database (scripts/deps.sh now refuses to).
+# database. Under the simulation dpkg would unpack them here and record them
+# in the scratch database, so scripts/deps.sh refuses to install under an
+# APT_CONFIG that gives dpkg another --admindir.
 # MAPDRV_FOREIGN_ARCHS: the architectures to simulate (default "i386 arm64").
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
