@@ -272,9 +272,10 @@ static const struct vm_operations_struct mapdrv_fault_ops = {
  * One table per window size, indexed by its order: a VMA's vm_ops carry
  * its mode and window, fixed when the mapping is described, so the fault
  * path reads nothing another thread writes. (The file's mode and window
- * could serve as well only if the mapping were counted from that same
+ * could serve as well only because the mapping is counted from that same
  * moment: on the ->mmap_prepare path the VMA is known to mapdrv only at
- * ->mapped, and a SET_MODE in that gap could change them under it.)
+ * ->mapped, and without that count a SET_MODE in the gap could change
+ * them under it.)
  */
 #define MAPDRV_WINDOW_ORDERS	(ilog2(MAPDRV_WINDOW_MAX) + 1)
 static const struct vm_operations_struct mapdrv_around_ops[MAPDRV_WINDOW_ORDERS] = {
