@@ -170,7 +170,7 @@ check-all:
 	scripts/check/check-all.sh $(KERNELS)
 
 # Mutation testing: every mutant of tests/mutants.txt must be killed by the
-# suite (MUTANTS="id ..." for some). An hour or more: not part of CI.
+# suite (MUTANTS="id ..." for some). Not part of CI: CONTRIBUTING says how long it takes.
 mutants:
 	scripts/check/mutants.sh $(MUTANTS)
 
