@@ -21,7 +21,6 @@ enum exit_status : int {
 	exit_data = 1,
 	exit_usage = 2,
 	exit_device = 3,
-	exit_regression = 4,	/* --gate: a figure above its baseline */
 };
 
 /* A page that did not hold what it should: exit status 1. */
@@ -45,16 +44,13 @@ struct options {
 	clock_kind clock = clock_kind::wall;
 	std::vector<std::uint64_t> curve_sizes;	/* --curve-sizes, bytes */
 	unsigned curve_reps = 1;
-	std::string gate;			/* --gate: the baseline file */
-	double gate_tolerance = 0.03;
 	bool profile = false;			/* --profile instead of the benchmark */
 	unsigned profile_depth = 3;
 	std::optional<std::uint64_t> size;
 	unsigned reps = 7;
 	std::vector<std::uint32_t> windows = {1, 4, 16, 64, 512};
-	std::string out = ".";
+	std::string out;	/* --out: bench.json; empty: standard output */
 	std::string machine;	/* --machine: what the run cannot see for itself */
-	bool json = false;
 	bool quiet = false;
 };
 

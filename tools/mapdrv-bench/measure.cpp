@@ -138,7 +138,6 @@ void runner::probe_modes()
 		s.window = w.window;
 		s.name = w.mode == MAPDRV_MODE_AROUND ? fmt("around-%u", w.window)
 						      : std::string(mode_name(w.mode));
-		s.label = s.name;
 		/* Eager takes no fault at first touch: nothing to scale. */
 		s.threads = w.mode == MAPDRV_MODE_FAULT ||
 			    (w.mode == MAPDRV_MODE_AROUND && w.window == MAPDRV_WINDOW_DEFAULT);
@@ -197,7 +196,6 @@ void runner::setup_baselines()
 	subject anon;
 	anon.k = kind::anon;
 	anon.name = "anon";
-	anon.label = "anon (zero page)";
 	anon.threads = true;
 	anon.curve = true;
 	res_.subjects.push_back(std::move(anon));
@@ -209,9 +207,6 @@ void runner::setup_baselines()
 	subject shmem;
 	shmem.k = kind::shmem;
 	shmem.name = "shmem";
-	const long fa = res_.env.fault_around_bytes;
-	shmem.label = fa > 0 ? fmt("shmem (fault-around %ld)", fa / static_cast<long>(page_))
-			     : std::string("shmem (fault-around)");
 	shmem.threads = true;
 	shmem.curve = true;
 	res_.subjects.push_back(std::move(shmem));
@@ -270,7 +265,6 @@ void runner::setup_remap()
 	subject remap;
 	remap.k = kind::remap;
 	remap.name = "remap";
-	remap.label = "remap_vmalloc_range()";
 	remap.curve = true;
 	res_.subjects.push_back(std::move(remap));
 }
@@ -375,8 +369,6 @@ void runner::run()
 		round(true, false);
 	}
 	curves();
-	derive_ratios(res_);
-	evaluate_targets(res_);
 	res_.seconds = static_cast<double>(now_ns() - start) / 1e9;
 }
 

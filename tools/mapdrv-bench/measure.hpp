@@ -21,7 +21,7 @@ class runner {
 public:
 	runner(const options &opt, results &res);
 
-	/* Every measurement, then the ratios and the targets. */
+	/* Every measurement, every sample into the results. */
 	void run();
 	/* --profile: where the instructions of one fault go, from ftrace. */
 	void profile();

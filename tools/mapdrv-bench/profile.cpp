@@ -18,7 +18,6 @@
 
 #include "loops.hpp"
 #include "measure.hpp"
-#include "render.hpp"
 #include "trace_tree.hpp"
 
 namespace mapdrv::bench {
@@ -62,7 +61,7 @@ void runner::profile_subject(const subject &s)
 	trace_write("tracing_on", "0");
 	check_pages(s, bad, "profile");
 	const std::string trace = trace_read();
-	std::printf("==== %s: mmap of %zu pages, then one read of its first page\n", s.label.c_str(),
+	std::printf("==== %s: mmap of %zu pages, then one read of its first page\n", s.name.c_str(),
 		    profile_pages);
 	std::fputs(summarize(parse_trace(trace), 0.02).c_str(), stdout);
 	std::printf("---- the trace\n");
@@ -86,7 +85,9 @@ void runner::profile()
 		    "they include the tracer's cost for each traced call below.\n"
 		    "Per subject: the calls as a tree, 'estimate' without the tracer's cost, calls "
 		    "under 2%% of\ntheir root left out; then the trace itself.\n\n",
-		    depth.c_str(), title(res_).c_str());
+		    depth.c_str(),
+		    fmt("Linux %s, %s, %ld CPUs", res_.env.kernel.c_str(), res_.env.accel.c_str(),
+			res_.env.cpus).c_str());
 	for (const char *name : {"fault", "around-16", "eager", "remap", "anon", "shmem"})
 		if (const subject *s = res_.find(name))
 			profile_subject(*s);

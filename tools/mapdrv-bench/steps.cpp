@@ -48,7 +48,6 @@ void runner::first_touch(subject &s, bool record)
 	const double n = static_cast<double>(pages_);
 	s.mmap.add(mmap_ns / n);
 	s.touch.add(touch / n);
-	s.total.add((mmap_ns + touch) / n);
 	s.faults.add(static_cast<double>(f1 - f0) / n);
 	if (s.k == kind::mapdrv)
 		s.driver_faults.add(static_cast<double>(drv1 - drv0) / n);
@@ -195,7 +194,6 @@ void runner::threads(subject &s, bool record)
 	const double n = static_cast<double>(pages_);
 	s.t1.add(t[0] / n);
 	s.t2.add(t[1] / n);
-	s.speedup.add(t[0] / t[1]);
 }
 
 /*
@@ -216,7 +214,6 @@ void runner::compute_threads(bool record)
 	const double n = static_cast<double>(pages_);
 	res_.compute.t1.add(t[0] / n);
 	res_.compute.t2.add(t[1] / n);
-	res_.compute.speedup.add(t[0] / t[1]);
 }
 
 /* The whole device through pread(), 1 MiB a call, into dst_; ns. */
