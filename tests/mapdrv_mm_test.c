@@ -36,18 +36,11 @@
 MAPDRV_TEST_NEEDS_DEVICE();
 
 /*
- * Newer than the headers of Debian 12, which the tests are built with (the
- * userfaultfd features the regression test uses too: mapdrv_test_util.h).
+ * Newer than the headers of Debian 12 (glibc 2.36, Linux 6.1), which the
+ * tests are built with: MADV_COLLAPSE (Linux 6.1, not in glibc 2.36's
+ * <sys/mman.h>), the guard advice (6.13), mseal (6.10). The userfaultfd
+ * features the regression test uses too are in mapdrv_test_util.h.
  */
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY		1
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE		23
-#endif
-#ifndef MADV_DONTNEED_LOCKED
-#define MADV_DONTNEED_LOCKED		24
-#endif
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE			25
 #endif
@@ -56,9 +49,6 @@ MAPDRV_TEST_NEEDS_DEVICE();
 #endif
 #ifndef MADV_GUARD_REMOVE
 #define MADV_GUARD_REMOVE		103
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP		4
 #endif
 #ifndef __NR_mseal
 #define __NR_mseal			462

@@ -41,10 +41,6 @@
 #include <linux/mapdrv.h>
 #include <linux/userfaultfd.h>
 
-/* Linux 5.14; older kernels refuse it with EINVAL. */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
 /* Linux 6.6 and 6.7; Debian 12's headers (6.1) do not have them. */
 #ifndef UFFD_FEATURE_WP_UNPOPULATED
 #define UFFD_FEATURE_WP_UNPOPULATED	(1 << 13)

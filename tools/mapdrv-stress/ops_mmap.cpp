@@ -11,7 +11,6 @@
 
 #include <sys/mman.h>
 
-#include "compat.hpp"
 #include "worker.hpp"
 
 namespace mapdrv::stress {

@@ -10,7 +10,6 @@
 
 #include <sys/mman.h>
 
-#include "compat.hpp"
 #include "guard.hpp"
 #include "worker.hpp"
 

@@ -24,7 +24,6 @@
 #include <mapdrv/fd.hpp>
 #include <mapdrv/text.hpp>
 
-#include "compat.hpp"
 #include "config.hpp"
 #include "guard.hpp"
 #include "report.hpp"
