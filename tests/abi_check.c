@@ -5,7 +5,8 @@
  * -Wall -Wextra -Werror -pedantic, and as 32-bit C (what compat_ptr_ioctl
  * callers see must be the same bytes). A change to a struct, a field offset
  * or an ioctl number breaks the build here first; if the change is meant, it
- * is an ABI change: bump MAPDRV_ABI_VERSION and say so in README.md.
+ * is an ABI change: bump MAPDRV_ABI_VERSION and say so in mapdrv(4),
+ * VERSIONS (packaging/man/mapdrv.4).
  */
 #include <assert.h>
 #include <stddef.h>

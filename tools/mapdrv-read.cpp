@@ -150,7 +150,7 @@ std::string in_units(std::uint64_t bytes)
 	return bytes < 1024 ? std::string() : " (" + human(static_cast<double>(bytes), "B") + ")";
 }
 
-/* Report a failed write to stdout (a full disk, a closed pipe) instead of exiting 0. */
+/* The minor page faults of this process so far (getrusage()). */
 std::uint64_t minor_faults()
 {
 	struct rusage ru {};

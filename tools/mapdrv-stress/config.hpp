@@ -5,18 +5,22 @@
 // processes, and the run's configuration, fixed before the workers start.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/mapdrv.h>
+
+#include <mapdrv/ioctls.hpp>
 
 #include "oracle.hpp"
 
@@ -51,6 +55,25 @@ inline constexpr const char *op_names[OP_COUNT] = {
 	"write", "pwrite", "lseek", "info", "ioctl", "restamp", "set_mode",
 	"unload",
 };
+
+// Each of mapdrv::ioctls has its operation, named as the ioctl is
+// (MAPDRV_IOC_SET_MODE: "set_mode"): a new ioctl does not compile here
+// until the tool exercises it.
+constexpr bool has_op_named(std::string_view ioctl)
+{
+	const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+	for (const std::string_view op : op_names)
+		if (std::equal(op.begin(), op.end(), ioctl.begin(), ioctl.end(),
+			       [&](char a, char b) { return a == lower(b); }))
+			return true;
+	return false;
+}
+static_assert([] {
+	for (const ioctl_desc &d : ioctls)
+		if (!has_op_named(d.short_name()))
+			return false;
+	return true;
+}(), "an ioctl of mapdrv::ioctls without an operation of its name in op_names");
 
 struct op_counts {
 	u64 attempted, ok, refused, diverged, unsupported;

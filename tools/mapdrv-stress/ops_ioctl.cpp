@@ -8,6 +8,8 @@
 
 #include <sys/ioctl.h>
 
+#include <mapdrv/ioctls.hpp>
+
 #include "worker.hpp"
 
 namespace mapdrv::stress {
@@ -84,8 +86,9 @@ void worker::check_info_counters(const mapdrv_info &in)
 /* ---- unknown ioctls ---------------------------------------------------- */
 
 /*
- * A command no one knows. Types no generic (VFS) ioctl uses, so the driver
- * decides: ours with another number, size or direction, and a few unused ones.
+ * A command no one knows: none of mapdrv::ioctls. Types no generic (VFS)
+ * ioctl uses, so the driver decides: ours with another number, size or
+ * direction, and a few unused ones.
  */
 unsigned worker::draw_unknown_ioctl()
 {
@@ -105,7 +108,7 @@ unsigned worker::draw_unknown_ioctl()
 			const auto size = static_cast<unsigned>(r_.below(1U << 14));
 			cmd = _IOC(dir, type, nr, size);
 		}
-	} while (cmd == MAPDRV_IOC_INFO || cmd == MAPDRV_IOC_RESTAMP || cmd == MAPDRV_IOC_SET_MODE);
+	} while (mapdrv::find_ioctl(cmd));
 	return cmd;
 }
 

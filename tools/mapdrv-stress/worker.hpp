@@ -3,7 +3,7 @@
 // A worker: one thread of a worker process. It owns one region of the
 // buffer (its shadow_region), draws operations from a seeded stream and
 // checks every result: a refused call must fail with the errno documented
-// in README.md (or the core's, for what the core checks first), a
+// in mapdrv(4) (or the core's, for what the core checks first), a
 // successful one must do what it says, and every byte read must be what
 // the oracle expects. Anything else is a divergence.
 //

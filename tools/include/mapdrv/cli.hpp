@@ -23,15 +23,10 @@
 
 #include "device.hpp"
 
-/*
- * The build may pass -DMAPDRV_VERSION='"1.2.3"' (canonical) or
- * -DMAPDRV_VERSION=1.2.3; both print as 1.2.3.
- */
+/* A string literal: the Makefile passes -DMAPDRV_VERSION='"1.2.3"'. */
 #ifndef MAPDRV_VERSION
 #error "MAPDRV_VERSION comes from ./VERSION through the Makefile"
 #endif
-#define MAPDRV_STRINGIFY2(x) #x
-#define MAPDRV_STRINGIFY(x) MAPDRV_STRINGIFY2(x)
 
 namespace mapdrv::cli {
 
@@ -49,10 +44,7 @@ enum class action { run, help, version };
 
 constexpr std::string_view version()
 {
-	std::string_view v = MAPDRV_STRINGIFY(MAPDRV_VERSION);
-	if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
-		v = v.substr(1, v.size() - 2);
-	return v;
+	return MAPDRV_VERSION;
 }
 
 // "--version": "PROG VERSION".

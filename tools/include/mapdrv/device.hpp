@@ -10,8 +10,7 @@
  * Also here, because every mapdrv tool needs them: parse_size() for
  * command-line sizes and verify() for the buffer pattern.
  */
-#ifndef MAPDRV_TOOLS_DEVICE_HPP
-#define MAPDRV_TOOLS_DEVICE_HPP
+#pragma once
 
 #include <algorithm>
 #include <bit>
@@ -36,6 +35,7 @@
 #include <linux/mapdrv.h>
 
 #include "fd.hpp"
+#include "ioctls.hpp"
 #include "mapping.hpp"
 
 namespace mapdrv {
@@ -45,20 +45,27 @@ inline constexpr char default_device_path[] = "/dev/" MAPDRV_DEVICE_NAME;
 /*
  * What device's members throw when a system call fails. It is a
  * std::system_error whose what() is "open /dev/mapdrv: No such file or
- * directory" and so on; explain() gives a friendlier line for the
- * common cases (module not loaded, permissions, not a mapdrv device).
+ * directory", "MAPDRV_IOC_INFO on /dev/mapdrv: ..." and so on; explain()
+ * gives a friendlier line for the common cases (module not loaded,
+ * permissions, not a mapdrv device).
  */
 class device_error : public std::system_error {
 public:
-	enum class op { open, info, restamp };
-
-	device_error(int err, op operation, std::string path)
-		: std::system_error(err, std::generic_category(), what_arg(operation, path)),
-		  op_(operation), path_(std::move(path))
+	/* open(@path) failed with @err. */
+	device_error(int err, std::string path)
+		: std::system_error(err, std::generic_category(), "open " + path),
+		  path_(std::move(path))
 	{
 	}
 
-	[[nodiscard]] op operation() const noexcept { return op_; }
+	/* The ioctl @cmd (one of mapdrv::ioctls) on @path failed with @err. */
+	device_error(int err, unsigned long cmd, std::string path)
+		: std::system_error(err, std::generic_category(),
+				    std::string(ioctl_name(cmd)) + " on " + path),
+		  path_(std::move(path)), ioctl_(ioctl_name(cmd))
+	{
+	}
+
 	[[nodiscard]] const std::string &path() const noexcept { return path_; }
 
 	[[nodiscard]] std::string explain() const
@@ -66,7 +73,7 @@ public:
 		const int err = code().value();
 		const std::string msg = code().message();
 
-		if (op_ == op::open) {
+		if (ioctl_.empty()) {
 			if (err == ENOENT || err == ENXIO || err == ENODEV)
 				return path_ + ": " + msg + " (is the mapdrv module loaded?)";
 			if (err == EACCES || err == EPERM)
@@ -74,26 +81,14 @@ public:
 				       " (the udev rule gives it to the group mapdrv: "
 				       "usermod -aG mapdrv USER, then log in again; or run as root)";
 		} else if (err == ENOTTY) {
-			return path_ + ": not a mapdrv device (" + ioctl_name(op_) + ": " + msg + ")";
+			return path_ + ": not a mapdrv device (" + std::string(ioctl_) + ": " + msg + ")";
 		}
 		return what();
 	}
 
 private:
-	static std::string ioctl_name(op operation)
-	{
-		return operation == op::restamp ? "MAPDRV_IOC_RESTAMP" : "MAPDRV_IOC_INFO";
-	}
-
-	static std::string what_arg(op operation, const std::string &path)
-	{
-		if (operation == op::open)
-			return "open " + path;
-		return ioctl_name(operation) + " on " + path;
-	}
-
-	op op_;
 	std::string path_;
+	std::string_view ioctl_;	/* empty: open() failed */
 };
 
 /*
@@ -131,7 +126,7 @@ public:
 	{
 		fd_.reset(::open(path_.c_str(), flags));
 		if (!fd_)
-			throw device_error(errno, device_error::op::open, path_);
+			throw device_error(errno, path_);
 	}
 
 	[[nodiscard]] const std::string &path() const noexcept { return path_; }
@@ -142,7 +137,7 @@ public:
 	{
 		mapdrv_info info{};
 		if (::ioctl(fd_.get(), MAPDRV_IOC_INFO, &info) < 0)
-			throw device_error(errno, device_error::op::info, path_);
+			throw device_error(errno, MAPDRV_IOC_INFO, path_);
 		return info;
 	}
 
@@ -163,7 +158,7 @@ public:
 			arg.flags = MAPDRV_RESTAMP_SET_SEED;
 		}
 		if (::ioctl(fd_.get(), MAPDRV_IOC_RESTAMP, &arg) < 0)
-			throw device_error(errno, device_error::op::restamp, path_);
+			throw device_error(errno, MAPDRV_IOC_RESTAMP, path_);
 	}
 
 	/* Map [@offset, @offset + @length) of the buffer; throws std::system_error. */
@@ -305,5 +300,3 @@ namespace detail {
 }
 
 } // namespace mapdrv
-
-#endif // MAPDRV_TOOLS_DEVICE_HPP

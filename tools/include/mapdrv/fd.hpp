@@ -2,8 +2,7 @@
 /*
  * mapdrv::unique_fd - a move-only owner of one file descriptor.
  */
-#ifndef MAPDRV_TOOLS_FD_HPP
-#define MAPDRV_TOOLS_FD_HPP
+#pragma once
 
 #include <cerrno>
 #include <utility>
@@ -54,5 +53,3 @@ private:
 };
 
 } // namespace mapdrv
-
-#endif // MAPDRV_TOOLS_FD_HPP

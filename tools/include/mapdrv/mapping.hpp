@@ -2,8 +2,7 @@
 /*
  * mapdrv::mapping - a move-only owner of one mmap()ed range.
  */
-#ifndef MAPDRV_TOOLS_MAPPING_HPP
-#define MAPDRV_TOOLS_MAPPING_HPP
+#pragma once
 
 #include <cerrno>
 #include <cinttypes>
@@ -106,5 +105,3 @@ private:
 };
 
 } // namespace mapdrv
-
-#endif // MAPDRV_TOOLS_MAPPING_HPP
