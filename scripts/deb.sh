@@ -9,13 +9,8 @@
 # build/deb/lintian.log, and an error fails. Installs nothing: run
 # scripts/deps.sh deb first on a fresh machine.
 set -euo pipefail
-case "${1:-}" in -h | --help)
-	# The comment at the top of this file.
-	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
-	exit 0
-	;;
-esac
 . "$(dirname "$0")/lib/common.sh"
+help_from_header "$0" "${1:-}"
 cd "$MAPDRV_TOP"
 
 version=${MAPDRV_VERSION:-$(cat VERSION)}

@@ -8,12 +8,8 @@
 # (numbers) do not complete. `make completion` writes one per tool in
 # build/completion/, `make install` installs them.
 set -euo pipefail
-case "${1:-}" in -h | --help)
-	# The comment at the top of this file.
-	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
-	exit 0
-	;;
-esac
+. "$(dirname "$0")/lib/common.sh"
+help_from_header "$0" "${1:-}"
 
 tool=$1
 name=$(basename "$tool")

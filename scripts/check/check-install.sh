@@ -25,13 +25,8 @@
 # without a status, 122 setup failure, 124 hang. Needs root. Logs in
 # build/check-install/, each boot's consoles in build/check-install/boot-N/.
 set -euo pipefail
-case "${1:-}" in -h | --help)
-	# The comment at the top of this file.
-	sed -n '4,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"
-	exit 0
-	;;
-esac
 . "$(dirname "$0")/../lib/common.sh"
+help_from_header "$0" "${1:-}"
 [ "$(id -u)" -eq 0 ] || die "check-install needs root (debootstrap, chroot, mkfs.ext4 -d with owners)"
 
 out=$MAPDRV_BUILD/check-install
