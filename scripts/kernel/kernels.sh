@@ -160,54 +160,89 @@ kernel_column_title() {
 	esac
 }
 
-# kernel_rows [FILTER...] COLUMN...: the Markdown rows of a doc's table.
-kernel_rows() {
-	kernels_load
-	local -a filters=() columns=()
-	local arg k c field want ok row
+# kernel_spec_error [FILTER...] COLUMN...: what is wrong with a table's
+# filters and columns, or nothing.
+kernel_spec_error() {
+	local arg field n=0
 	for arg in "$@"; do
 		case "$arg" in
-		*!=* | *=*)
+		*=*)
 			field=${arg%%=*}
 			field=${field%!}
-			[[ " ${KERNELS_FIELDS[*]} " == *" $field "* ]] ||
-				die "kernel table filter '$arg': no field '$field' (${KERNELS_FIELDS[*]})"
-			filters+=("$arg")
+			if [[ " ${KERNELS_FIELDS[*]} " != *" $field "* ]]; then
+				echo "filter '$arg': kernels.tsv has no field '$field' (${KERNELS_FIELDS[*]})"
+				return 0
+			fi
 			;;
 		*)
-			[[ " ${KERNELS_COLUMNS[*]} " == *" $arg "* ]] ||
-				die "unknown kernel table column '$arg' (${KERNELS_COLUMNS[*]})"
-			columns+=("$arg")
+			if [[ " ${KERNELS_COLUMNS[*]} " != *" $arg "* ]]; then
+				echo "unknown column '$arg' (${KERNELS_COLUMNS[*]})"
+				return 0
+			fi
+			if [ "$n" = 0 ] && [ "$arg" != name ]; then
+				echo "the first column is name, not '$arg'"
+				return 0
+			fi
+			n=$((n + 1))
 			;;
 		esac
 	done
-	[ ${#columns[@]} -gt 0 ] || die "a kernel table needs columns (${KERNELS_COLUMNS[*]})"
-	[ "${columns[0]}" = name ] || die "a kernel table's first column is name, not '${columns[0]}'"
+	[ "$n" -gt 0 ] || echo "no columns (${KERNELS_COLUMNS[*]})"
+}
+
+# kernel_select [FILTER...] [COLUMN...]: the names the filters select, in the
+# table's order (the columns are ignored).
+kernel_select() {
+	kernels_load
+	local arg k field want ok
 	for k in "${kt_names[@]}"; do
 		ok=1
-		for arg in "${filters[@]}"; do
+		for arg in "$@"; do
 			case "$arg" in
 			*!=*) field=${arg%%!=*} want=${arg#*!=}; [ "${kt_row[$k,$field]}" != "$want" ] || ok=0 ;;
-			*) field=${arg%%=*} want=${arg#*=}; [ "${kt_row[$k,$field]}" = "$want" ] || ok=0 ;;
+			*=*) field=${arg%%=*} want=${arg#*=}; [ "${kt_row[$k,$field]}" = "$want" ] || ok=0 ;;
 			esac
 		done
-		[ "$ok" = 1 ] || continue
-		row='|'
-		for c in "${columns[@]}"; do
-			row+=" $(kernel_cell "$k" "$c") |"
-		done
-		printf '%s\n' "${row//  |/ |}"
+		[ "$ok" = 0 ] || printf '%s\n' "$k"
 	done
+}
+
+# kernel_md_row CELL...: one Markdown table row.
+kernel_md_row() {
+	local c row='|'
+	for c in "$@"; do
+		if [ -n "$c" ]; then row+=" $c |"; else row+=' |'; fi
+	done
+	printf '%s\n' "$row"
+}
+
+# kernel_rows [FILTER...] COLUMN...: the Markdown rows of a doc's table.
+kernel_rows() {
+	kernels_load
+	local err k c
+	local -a cells
+	err=$(kernel_spec_error "$@")
+	[ -z "$err" ] || die "kernel table: $err"
+	while read -r k; do
+		cells=()
+		for c in "$@"; do
+			case "$c" in *=*) continue ;; esac
+			cells+=("$(kernel_cell "$k" "$c")")
+		done
+		kernel_md_row "${cells[@]}"
+	done < <(kernel_select "$@")
 }
 
 # kernel_table [FILTER...] COLUMN...: kernel_rows under a header.
 kernel_table() {
-	local arg head='|' sep='|'
+	local arg sep='|'
+	local -a head=()
 	for arg in "$@"; do
 		case "$arg" in *=*) continue ;; esac
-		head+=" $(kernel_column_title "$arg") |" sep+='---|'
+		head+=("$(kernel_column_title "$arg")") sep+='---|'
 	done
-	printf '%s\n%s\n' "${head//  |/ |}" "$sep"
+	kernel_md_row "${head[@]}"
+	printf '%s\n' "$sep"
 	kernel_rows "$@"
 }
 
