@@ -8,8 +8,8 @@
 #   KREL=<uname -r>  VMLINUZ=<the image QEMU boots>  KDIR=<kbuild dir>
 #   SUITE=<suite>  DEB_ARCH=<Debian architecture>  KBUILD_ARCH=<kbuild ARCH>
 #   CROSS_COMPILE=<triplet->, empty when the kernel is the host's architecture
-#   PAGE_SIZE=<bytes>  OUT_MODULE=<a .ko the guest loads for its output
-#     console, or empty>  KROOT=<the extracted packages' root>
+#   PAGE_SIZE=<bytes>  KROOT=<the extracted packages' root, whose modules
+#     scripts/vm/run.sh takes what the guest needs from; empty for debug>
 #   BUILD_CHROOT=<suite of the chroot to build in, or empty for the host>
 #   HEADERS_PKG=<the headers package, for that chroot, or empty>
 #   CHROOT_PKGS=<what else the chroot needs: a cross compiler>
@@ -94,7 +94,6 @@ KREL=$(make -s -C "$tree" kernelrelease)
 VMLINUZ=$tree/arch/x86/boot/bzImage
 KDIR=$tree
 KROOT=
-OUT_MODULE=
 BUILD_CHROOT=
 HEADERS_PKG=
 CHROOT_PKGS=
@@ -187,25 +186,6 @@ config=$(find "$dest/root/boot" "$dest/root/usr/lib/modules/$krel" "$dest/root/u
 [ -n "$config" ] || [ "$arch" = amd64 ] || die "no kernel config in the $kernel packages"
 page_size=$(page_size "$config")
 
-# The driver of the guest's output console, where Debian builds it as a
-# module (virtio_console on s390x): copied out, uncompressed, for run.sh.
-out_module=
-if [ -n "$ARCH_OUT_MODULE" ]; then
-	name=$(basename "$ARCH_OUT_MODULE" .ko)
-	opt=CONFIG_$(echo "$name" | tr '[:lower:]' '[:upper:]')
-	if ! grep -q "^$opt=y" "$config"; then
-		ko=$(find "$dest/root/lib/modules/$krel" "$dest/root/usr/lib/modules/$krel" \
-			-path "*/kernel/$ARCH_OUT_MODULE*" 2>/dev/null | head -n 1 || true)
-		[ -n "$ko" ] || die "$krel has no $ARCH_OUT_MODULE, which the guest's output console needs"
-		out_module=$dest/$name.ko
-		case "$ko" in
-		*.xz) xz -dc "$ko" >"$out_module" ;;
-		*.zst) zstd -qdc "$ko" >"$out_module" ;;
-		*) cp "$ko" "$out_module" ;;
-		esac
-	fi
-fi
-
 headers_pkg=linux-headers-$krel
 kdir=/usr/src/linux-headers-$krel
 chroot_pkgs=
@@ -245,7 +225,6 @@ KREL=$krel
 VMLINUZ=$vmlinuz
 KDIR=$kdir
 KROOT=$dest/root
-OUT_MODULE=$out_module
 BUILD_CHROOT=$chroot
 HEADERS_PKG=$headers_pkg
 CHROOT_PKGS=$chroot_pkgs

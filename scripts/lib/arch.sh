@@ -31,9 +31,6 @@
 arch_vars() {
 	ARCH_MACHINE='' ARCH_CPU=max ARCH_OUT_QEMU=serial ARCH_OUT_BUS='' ARCH_OUT_MODULES=''
 	ARCH_DISK_DEV=virtio-blk-pci ARCH_DISK_MODULES='virtio_pci virtio_blk'
-	# fetch-kernel.sh's name for the one module of ARCH_OUT_MODULES, until
-	# it stops copying it itself.
-	ARCH_OUT_MODULE=''
 	case "$1" in
 	amd64)
 		ARCH_TRIPLET=x86_64-linux-gnu ARCH_KBUILD=x86
@@ -64,7 +61,7 @@ arch_vars() {
 		ARCH_QEMU=qemu-system-s390x ARCH_QEMU_PKG=qemu-system-s390x
 		ARCH_MACHINE=s390-ccw-virtio ARCH_CONSOLE=ttysclp0 ARCH_OUT=/dev/hvc0
 		ARCH_OUT_QEMU=virtconsole ARCH_OUT_BUS=virtio-serial-ccw
-		ARCH_OUT_MODULE=drivers/char/virtio_console.ko ARCH_OUT_MODULES=virtio_console
+		ARCH_OUT_MODULES=virtio_console
 		ARCH_DISK_DEV=virtio-blk-ccw ARCH_DISK_MODULES=virtio_blk
 		;;
 	*) return 1 ;;

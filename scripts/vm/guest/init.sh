@@ -99,7 +99,8 @@ fi
 # The last line through a descriptor of its own, after the others are
 # closed: closing a serial port waits until its output is sent.
 exec >/dev/console 2>&1
-echo "MAPDRV-VM-EXIT $status" >"$MAPDRV_OUT"
+# On a line of its own even if the command's last line had no newline.
+printf '\nMAPDRV-VM-EXIT %s\n' "$status" >"$MAPDRV_OUT"
 sync
 # QEMU ends under -no-reboot.
 poweroff -f
