@@ -34,11 +34,7 @@ FIXTURE_SETUP(compat)
 
 FIXTURE_TEARDOWN(compat)
 {
-	if (self->dirty)
-		EXPECT_EQ(0, mapdrv_restamp(self->dev.fd,
-					    MAPDRV_RESTAMP_SET_SEED,
-					    self->dev.seed));
-	close(self->dev.fd);
+	mapdrv_test_dev_teardown(_metadata, &self->dev, self->dirty);
 }
 
 /* Or the ioctls would not go through the compat path at all. */

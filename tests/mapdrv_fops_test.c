@@ -35,11 +35,7 @@ FIXTURE_SETUP(fops)
 
 FIXTURE_TEARDOWN(fops)
 {
-	if (self->dirty)
-		EXPECT_EQ(0,
-			  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
-					 self->dev.seed));
-	close(self->dev.fd);
+	mapdrv_test_dev_teardown(_metadata, &self->dev, self->dirty);
 }
 
 /* A seed other than the current one. */
@@ -717,9 +713,7 @@ FIXTURE_SETUP(golden)
 
 FIXTURE_TEARDOWN(golden)
 {
-	EXPECT_EQ(0, mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
-				    self->dev.seed));
-	close(self->dev.fd);
+	mapdrv_test_dev_teardown(_metadata, &self->dev, true);
 }
 
 TEST_F(golden, mapping_holds_the_golden_bytes)

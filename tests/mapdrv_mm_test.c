@@ -150,12 +150,8 @@ FIXTURE_SETUP(mm)
 
 FIXTURE_TEARDOWN(mm)
 {
-	if (self->dirty)
-		EXPECT_EQ(0, mapdrv_restamp(self->dev.fd,
-					    MAPDRV_RESTAMP_SET_SEED,
-					    self->dev.seed));
 	mapdrv_report_free(self->report);
-	close(self->dev.fd);
+	mapdrv_test_dev_teardown(_metadata, &self->dev, self->dirty);
 }
 
 /* A word of the buffer that a test wrote: the pattern elsewhere. */
@@ -273,6 +269,23 @@ static uint8_t *must_map(struct __test_metadata *_metadata,
 	return p;
 }
 
+/* In a bounded child: a test mapping (mm_map()) into @p, or the child fails. */
+#define CHILD_MAP(self, p, fd, prot, flags)				\
+	do {								\
+		(p) = mm_map(self, fd, prot, flags);			\
+		MAPDRV_CHILD_CHECK((self)->report, (p) != MAP_FAILED,	\
+				   "mmap: %s", strerror(errno));	\
+	} while (0)
+
+/* @fn(@arg) in a bounded child, with the deadline of the mm tests. */
+static void run_bounded(struct __test_metadata *_metadata,
+			FIXTURE_DATA(mm) *self, const char *what,
+			int (*fn)(void *arg), void *arg)
+{
+	mapdrv_must_run_bounded(_metadata, what, fn, arg, self->report,
+				MM_DEADLINE_MS);
+}
+
 /* A read-only descriptor of the device in the variant's mode. */
 static int open_read_only(struct __test_metadata *_metadata,
 			  const FIXTURE_VARIANT(mm) *variant)
@@ -318,13 +331,8 @@ static bool on_tmpfs(const char *path)
 static int uffd_open(uint64_t features)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = features };
-	int fd, err;
+	int fd = mapdrv_userfaultfd(O_CLOEXEC | O_NONBLOCK), err;
 
-	fd = syscall(SYS_userfaultfd,
-		     O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	/* UFFD_USER_MODE_ONLY is 5.11; root does not need it */
-	if (fd < 0 && errno == EINVAL)
-		fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (ioctl(fd, UFFDIO_API, &api)) {
@@ -333,21 +341,6 @@ static int uffd_open(uint64_t features)
 		return -err;
 	}
 	return fd;
-}
-
-/* The features UFFDIO_API offers: a probe of the kernel, not of mapdrv. */
-static uint64_t uffd_features(void)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	uint64_t features = 0;
-
-	if (fd < 0)
-		return 0;
-	if (!ioctl(fd, UFFDIO_API, &api))
-		features = api.features;
-	close(fd);
-	return features;
 }
 
 /*
@@ -398,8 +391,7 @@ static int uffd_register_is_einval(void *arg)
 	mapdrv_doing(r, "opening a userfaultfd");
 	uffd = uffd_open(c->features);
 	MAPDRV_CHILD_CHECK(r, uffd >= 0, "userfaultfd: %s", strerror(-uffd));
-	p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	mapdrv_doing(r, "UFFDIO_REGISTER mode %#llx",
 		     (unsigned long long)c->mode);
 	ret = uffd_register(uffd, p, self->len, c->mode);
@@ -410,43 +402,42 @@ static int uffd_register_is_einval(void *arg)
 	return 0;
 }
 
-TEST_F(mm, uffd_missing_registration_is_einval)
+/* uffd_register_is_einval() in a bounded child, for @mode and @features. */
+static void expect_uffd_register_einval(struct __test_metadata *_metadata,
+					FIXTURE_DATA(mm) *self,
+					const char *what, uint64_t mode,
+					uint64_t features)
 {
 	struct uffd_case c = {
-		.self = self, .mode = UFFDIO_REGISTER_MODE_MISSING,
+		.self = self, .mode = mode, .features = features,
 	};
 
+	run_bounded(_metadata, self, what, uffd_register_is_einval, &c);
+}
+
+TEST_F(mm, uffd_missing_registration_is_einval)
+{
 	REQUIRE_USERFAULTFD();
-	mapdrv_must_run_bounded(_metadata, "userfaultfd MISSING",
-				uffd_register_is_einval, &c, self->report,
-				MM_DEADLINE_MS);
+	expect_uffd_register_einval(_metadata, self, "userfaultfd MISSING",
+				    UFFDIO_REGISTER_MODE_MISSING, 0);
 }
 
 /* 5.10 does not know the mode (EINVAL); later ones refuse the VMA. */
 TEST_F(mm, uffd_minor_registration_is_einval)
 {
-	struct uffd_case c = {
-		.self = self, .mode = UFFDIO_REGISTER_MODE_MINOR,
-		.features = uffd_features() & UFFD_FEATURE_MINOR_SHMEM,
-	};
-
 	REQUIRE_USERFAULTFD();
-	mapdrv_must_run_bounded(_metadata, "userfaultfd MINOR",
-				uffd_register_is_einval, &c, self->report,
-				MM_DEADLINE_MS);
+	expect_uffd_register_einval(_metadata, self, "userfaultfd MINOR",
+				    UFFDIO_REGISTER_MODE_MINOR,
+				    mapdrv_uffd_features() &
+				    UFFD_FEATURE_MINOR_SHMEM);
 }
 
 /* Without WP_ASYNC, write-protection is for anon, shmem and hugetlb. */
 TEST_F(mm, uffd_wp_registration_without_wp_async_is_einval)
 {
-	struct uffd_case c = {
-		.self = self, .mode = UFFDIO_REGISTER_MODE_WP,
-	};
-
 	REQUIRE_USERFAULTFD();
-	mapdrv_must_run_bounded(_metadata, "userfaultfd WP",
-				uffd_register_is_einval, &c, self->report,
-				MM_DEADLINE_MS);
+	expect_uffd_register_einval(_metadata, self, "userfaultfd WP",
+				    UFFDIO_REGISTER_MODE_WP, 0);
 }
 
 /*
@@ -473,8 +464,7 @@ static int wp_async_run(void *arg)
 	int uffd, ret;
 
 	w.val = not_pattern(self->dev.seed, w.off);
-	p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (c->unpopulated)
 		MAPDRV_CHILD_CHECK(r, !madvise(p, self->len, MADV_DONTNEED),
 				   "MADV_DONTNEED: %s", strerror(errno));
@@ -518,26 +508,26 @@ static int wp_async_run(void *arg)
 	return 0;
 }
 
+/* wp_async_run() in a bounded child; it writes to the buffer. */
+static void run_wp_async(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(mm) *self, bool unpopulated)
+{
+	struct wp_async_case c = { .self = self, .unpopulated = unpopulated };
+
+	self->dirty = true;
+	run_bounded(_metadata, self, "userfaultfd WP_ASYNC", wp_async_run, &c);
+}
+
 TEST_F(mm, uffd_wp_async_read_and_write_of_unpopulated_pages)
 {
-	struct wp_async_case c = { .self = self, .unpopulated = true };
-
 	REQUIRE_USERFAULTFD();
-	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "userfaultfd WP_ASYNC",
-				wp_async_run, &c, self->report,
-				MM_DEADLINE_MS);
+	run_wp_async(_metadata, self, true);
 }
 
 TEST_F(mm, uffd_wp_async_read_and_write_of_populated_pages)
 {
-	struct wp_async_case c = { .self = self };
-
 	REQUIRE_USERFAULTFD();
-	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "userfaultfd WP_ASYNC",
-				wp_async_run, &c, self->report,
-				MM_DEADLINE_MS);
+	run_wp_async(_metadata, self, false);
 }
 
 /*
@@ -569,8 +559,7 @@ static int odirect_run(void *arg)
 		return 0;
 	}
 	MAPDRV_CHILD_CHECK(r, fd >= 0, "open: %s", strerror(errno));
-	p = mm_map(self, -1, PROT_READ, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ, MAP_SHARED);
 	mapdrv_doing(r, "O_DIRECT write from the mapping");
 	n = pwrite(fd, p, self->len, 0);
 	MAPDRV_CHILD_CHECK(r, n == (ssize_t)self->len, "pwrite: %zd (%s)", n,
@@ -591,8 +580,7 @@ TEST_F(mm, o_direct_write_from_the_mapping_to_a_tmpfs_file)
 {
 	if (!on_tmpfs("/tmp"))
 		SKIP(return, "/tmp is not tmpfs: the table is for tmpfs");
-	mapdrv_must_run_bounded(_metadata, "O_DIRECT", odirect_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "O_DIRECT", odirect_run, self);
 	unlink(ODIRECT_FILE);
 }
 
@@ -610,8 +598,7 @@ static int vmsplice_in_run(void *arg)
 	MAPDRV_CHILD_CHECK(r, copy && !pipe(pipefd), "pipe: %s",
 			   strerror(errno));
 	fcntl(pipefd[1], F_SETPIPE_SZ, (int)self->len);
-	p = mm_map(self, -1, PROT_READ, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ, MAP_SHARED);
 	iov = (struct iovec) { .iov_base = p, .iov_len = self->len };
 	while (iov.iov_len) {
 		mapdrv_doing(r, "vmsplice of the mapping at %zu bytes", got);
@@ -631,8 +618,7 @@ static int vmsplice_in_run(void *arg)
 
 TEST_F(mm, vmsplice_of_the_mapping_reads_the_buffer)
 {
-	mapdrv_must_run_bounded(_metadata, "vmsplice", vmsplice_in_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "vmsplice", vmsplice_in_run, self);
 }
 
 /* vmsplice() from a pipe into the mapping: a copy into its pages. */
@@ -650,8 +636,7 @@ static int vmsplice_out_run(void *arg)
 	le = htole64(w.val);
 	MAPDRV_CHILD_CHECK(r, !pipe(pipefd), "pipe: %s", strerror(errno));
 	MAPDRV_CHILD_CHECK(r, write(pipefd[1], &le, 8) == 8, "pipe write");
-	p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	iov = (struct iovec) { .iov_base = p + w.off, .iov_len = 8 };
 	mapdrv_doing(r, "vmsplice from the pipe into the mapping");
 	MAPDRV_CHILD_CHECK(r, vmsplice(pipefd[0], &iov, 1, 0) == 8,
@@ -663,8 +648,7 @@ static int vmsplice_out_run(void *arg)
 TEST_F(mm, vmsplice_from_a_pipe_writes_through_the_mapping)
 {
 	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "vmsplice", vmsplice_out_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "vmsplice", vmsplice_out_run, self);
 }
 
 /*
@@ -675,6 +659,50 @@ struct pvm_case {
 	FIXTURE_DATA(mm) *self;
 	const FIXTURE_VARIANT(mm) *variant;
 };
+
+/*
+ * In the bounded child: the shared writable test mapping into @p and a
+ * private read-only one of a new O_RDONLY descriptor into @ro, for another
+ * process to reach. 0, or 1 with the reason in the report.
+ */
+static int map_shared_and_private(struct pvm_case *c, uint8_t **p,
+				  uint8_t **ro)
+{
+	FIXTURE_DATA(mm) *self = c->self;
+	struct mapdrv_report *r = self->report;
+	int fd = open_in_mode(c->variant, O_RDONLY);
+
+	MAPDRV_CHILD_CHECK(r, fd >= 0, "open: %s", strerror(errno));
+	*p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	*ro = mm_map(self, fd, PROT_READ, MAP_PRIVATE);
+	MAPDRV_CHILD_CHECK(r, *p != MAP_FAILED && *ro != MAP_FAILED,
+			   "mmap: %s", strerror(errno));
+	return 0;
+}
+
+/* Kill the other process, @pid: then both mappings must hold @w. */
+static int both_hold_the_word(FIXTURE_DATA(mm) *self, pid_t pid,
+			      const uint8_t *p, const uint8_t *ro,
+			      const struct mm_word *w)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CHILD_CHECK_DATA(self, p, w);
+	CHILD_CHECK_DATA(self, ro, w);
+	return 0;
+}
+
+/* @fn (a struct pvm_case test) in a bounded child; it writes to the buffer. */
+static void run_remote(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mm) *self,
+		       const FIXTURE_VARIANT(mm) *variant, const char *what,
+		       int (*fn)(void *arg))
+{
+	struct pvm_case c = { .self = self, .variant = variant };
+
+	self->dirty = true;
+	run_bounded(_metadata, self, what, fn, &c);
+}
 
 /* Fork a child that holds the mappings until killed; its pid. */
 static pid_t fork_holder(void)
@@ -699,16 +727,12 @@ static int pvm_run(void *arg)
 	uint64_t le;
 	ssize_t n;
 	pid_t pid;
-	int fd;
 
 	w.val = not_pattern(self->dev.seed, w.off);
 	le = htole64(w.val);
-	fd = open_in_mode(c->variant, O_RDONLY);
-	MAPDRV_CHILD_CHECK(r, fd >= 0 && copy, "open: %s", strerror(errno));
-	p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	ro = mm_map(self, fd, PROT_READ, MAP_PRIVATE);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED && ro != MAP_FAILED,
-			   "mmap: %s", strerror(errno));
+	MAPDRV_CHILD_CHECK(r, copy, "no memory");
+	if (map_shared_and_private(c, &p, &ro))
+		return 1;
 	pid = fork_holder();
 	MAPDRV_CHILD_CHECK(r, pid > 0, "fork: %s", strerror(errno));
 
@@ -735,20 +759,13 @@ static int pvm_run(void *arg)
 	n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
 	MAPDRV_CHILD_CHECK(r, n == 8, "process_vm_writev: %zd (%s)", n,
 			   strerror(errno));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	CHILD_CHECK_DATA(self, p, &w);
-	CHILD_CHECK_DATA(self, ro, &w);
-	return 0;
+	return both_hold_the_word(self, pid, p, ro, &w);
 }
 
 TEST_F(mm, process_vm_readv_and_writev_of_another_process)
 {
-	struct pvm_case c = { .self = self, .variant = variant };
-
-	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "process_vm_readv/writev", pvm_run,
-				&c, self->report, MM_DEADLINE_MS);
+	run_remote(_metadata, self, variant, "process_vm_readv/writev",
+		   pvm_run);
 }
 
 /*
@@ -764,8 +781,7 @@ static int futex_run(void *arg)
 	uint8_t *p;
 	long ret;
 
-	p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	word = (uint32_t *)(p + 2 * self->dev.page);
 	mapdrv_doing(r, "FUTEX_WAIT on the mapping");
 	ret = syscall(SYS_futex, word, FUTEX_WAIT, *word, &ts, NULL, 0);
@@ -789,8 +805,7 @@ static int futex_run(void *arg)
 
 TEST_F(mm, shared_futex_is_efault_and_private_futex_works)
 {
-	mapdrv_must_run_bounded(_metadata, "futex", futex_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "futex", futex_run, self);
 }
 
 /*
@@ -927,8 +942,7 @@ static int uring_run(void *arg)
 	mapdrv_doing(r, "io_uring_setup");
 	ret = uring_setup(&u);
 	MAPDRV_CHILD_CHECK(r, !ret, "io_uring_setup: %s", strerror(-ret));
-	p = mm_map(self, -1, c->prot, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, c->prot, MAP_SHARED);
 	mapdrv_doing(r, "IORING_REGISTER_BUFFERS of the mapping");
 	ret = uring_register(&u, p, self->len);
 	MAPDRV_CHILD_CHECK(r, ret == -c->want,
@@ -979,8 +993,7 @@ TEST_F(mm, io_uring_registers_the_mapping_as_the_table_says)
 	};
 
 	REQUIRE_IO_URING();
-	mapdrv_must_run_bounded(_metadata, "io_uring", uring_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "io_uring", uring_run, &c);
 }
 
 /* A fixed buffer is pinned for writing: a read-only mapping cannot be. */
@@ -991,8 +1004,7 @@ TEST_F(mm, io_uring_registration_of_a_read_only_mapping_is_efault)
 	};
 
 	REQUIRE_IO_URING();
-	mapdrv_must_run_bounded(_metadata, "io_uring", uring_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "io_uring", uring_run, &c);
 }
 
 #define REQUIRE_URING_REGISTRATION(self)				\
@@ -1013,8 +1025,7 @@ TEST_F(mm, io_uring_fixed_write_from_the_pinned_mapping_copies_the_buffer)
 	};
 
 	REQUIRE_URING_REGISTRATION(self);
-	mapdrv_must_run_bounded(_metadata, "io_uring", uring_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "io_uring", uring_run, &c);
 	unlink(URING_FILE);
 }
 
@@ -1027,8 +1038,7 @@ TEST_F(mm, io_uring_fixed_read_into_the_pinned_mapping_reaches_the_device)
 
 	REQUIRE_URING_REGISTRATION(self);
 	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "io_uring", uring_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "io_uring", uring_run, &c);
 	unlink(URING_FILE);
 }
 
@@ -1060,8 +1070,7 @@ static int proc_mem_run(void *arg)
 	le = htole64(w.val);
 	fd = open_in_mode(c->variant, c->fd_flags);
 	MAPDRV_CHILD_CHECK(r, fd >= 0 && copy, "open: %s", strerror(errno));
-	p = mm_map(self, fd, c->prot, c->flags);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, fd, c->prot, c->flags);
 	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	MAPDRV_CHILD_CHECK(r, mem >= 0, "/proc/self/mem: %s", strerror(errno));
 
@@ -1094,8 +1103,7 @@ TEST_F(mm, proc_self_mem_reads_and_writes_a_shared_mapping)
 	};
 
 	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "/proc/self/mem", proc_mem_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "/proc/self/mem", proc_mem_run, &c);
 }
 
 TEST_F(mm, proc_self_mem_forced_write_to_a_private_mapping_is_eio)
@@ -1105,8 +1113,7 @@ TEST_F(mm, proc_self_mem_forced_write_to_a_private_mapping_is_eio)
 		.prot = PROT_READ, .flags = MAP_PRIVATE, .want = EIO,
 	};
 
-	mapdrv_must_run_bounded(_metadata, "/proc/self/mem", proc_mem_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "/proc/self/mem", proc_mem_run, &c);
 }
 
 /* Shared but mapped without PROT_WRITE: no forced write either. */
@@ -1117,14 +1124,30 @@ TEST_F(mm, proc_self_mem_forced_write_to_a_read_only_shared_mapping_is_eio)
 		.prot = PROT_READ, .flags = MAP_SHARED, .want = EIO,
 	};
 
-	mapdrv_must_run_bounded(_metadata, "/proc/self/mem", proc_mem_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "/proc/self/mem", proc_mem_run, &c);
 }
 
 /*
  * ptrace PEEKDATA and POKEDATA of a traced child's mappings (at the same
  * addresses as the parent's): POKE into a private read-only one is EIO.
  */
+
+/* PEEKDATA of the word at @off of @pid's @what mapping @p: the pattern. */
+static int peek_is_pattern(FIXTURE_DATA(mm) *self, pid_t pid,
+			   const uint8_t *p, uint64_t off, const char *what)
+{
+	struct mapdrv_report *r = self->report;
+	long word;
+
+	mapdrv_doing(r, "PTRACE_PEEKDATA of the %s mapping", what);
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, p + off, NULL);
+	MAPDRV_CHILD_CHECK(r, !errno && le64toh((uint64_t)word) ==
+			   mapdrv_pattern(self->dev.seed, off),
+			   "PEEKDATA: %#lx (%s)", word, strerror(errno));
+	return 0;
+}
+
 static int ptrace_run(void *arg)
 {
 	struct pvm_case *c = arg;
@@ -1132,17 +1155,12 @@ static int ptrace_run(void *arg)
 	struct mapdrv_report *r = self->report;
 	struct mm_word w = { .off = 11 * self->dev.page + 56 };
 	uint8_t *p, *ro;
-	int fd, status;
-	long word;
+	int status;
 	pid_t pid;
 
 	w.val = not_pattern(self->dev.seed, w.off);
-	fd = open_in_mode(c->variant, O_RDONLY);
-	MAPDRV_CHILD_CHECK(r, fd >= 0, "open: %s", strerror(errno));
-	p = mm_map(self, -1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	ro = mm_map(self, fd, PROT_READ, MAP_PRIVATE);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED && ro != MAP_FAILED, "mmap: %s",
-			   strerror(errno));
+	if (map_shared_and_private(c, &p, &ro))
+		return 1;
 	pid = fork();
 	MAPDRV_CHILD_CHECK(r, pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
@@ -1153,18 +1171,9 @@ static int ptrace_run(void *arg)
 	MAPDRV_CHILD_CHECK(r, waitpid(pid, &status, 0) == pid &&
 			   WIFSTOPPED(status), "the child did not stop");
 
-	mapdrv_doing(r, "PTRACE_PEEKDATA of the shared mapping");
-	errno = 0;
-	word = ptrace(PTRACE_PEEKDATA, pid, p + 8 * 3, NULL);
-	MAPDRV_CHILD_CHECK(r, !errno && le64toh((uint64_t)word) ==
-			   mapdrv_pattern(self->dev.seed, 8 * 3),
-			   "PEEKDATA: %#lx (%s)", word, strerror(errno));
-	mapdrv_doing(r, "PTRACE_PEEKDATA of the private mapping");
-	errno = 0;
-	word = ptrace(PTRACE_PEEKDATA, pid, ro + 8 * 5, NULL);
-	MAPDRV_CHILD_CHECK(r, !errno && le64toh((uint64_t)word) ==
-			   mapdrv_pattern(self->dev.seed, 8 * 5),
-			   "PEEKDATA: %#lx (%s)", word, strerror(errno));
+	if (peek_is_pattern(self, pid, p, 8 * 3, "shared") ||
+	    peek_is_pattern(self, pid, ro, 8 * 5, "private"))
+		return 1;
 	mapdrv_doing(r, "PTRACE_POKEDATA into the private read-only mapping");
 	MAPDRV_CHILD_CHECK(r, ptrace(PTRACE_POKEDATA, pid, ro + w.off,
 				     (void *)(uintptr_t)htole64(w.val)) == -1 &&
@@ -1175,20 +1184,12 @@ static int ptrace_run(void *arg)
 	MAPDRV_CHILD_CHECK(r, !ptrace(PTRACE_POKEDATA, pid, p + w.off,
 				      (void *)(uintptr_t)htole64(w.val)),
 			   "POKEDATA: %s", strerror(errno));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	CHILD_CHECK_DATA(self, p, &w);
-	CHILD_CHECK_DATA(self, ro, &w);
-	return 0;
+	return both_hold_the_word(self, pid, p, ro, &w);
 }
 
 TEST_F(mm, ptrace_peek_and_poke_of_a_traced_child)
 {
-	struct pvm_case c = { .self = self, .variant = variant };
-
-	self->dirty = true;
-	mapdrv_must_run_bounded(_metadata, "ptrace", ptrace_run, &c,
-				self->report, MM_DEADLINE_MS);
+	run_remote(_metadata, self, variant, "ptrace", ptrace_run);
 }
 
 /*
@@ -1222,8 +1223,7 @@ static int mlock_run(void *arg)
 	struct mapdrv_report *r = self->report;
 	uint8_t *p;
 
-	p = mm_map(self, -1, PROT_READ, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ, MAP_SHARED);
 	mapdrv_doing(r, "mlock of the mapping");
 	MAPDRV_CHILD_CHECK(r, !mlock(p, self->len), "mlock: %s",
 			   strerror(errno));
@@ -1238,8 +1238,7 @@ static int mlock_run(void *arg)
 
 TEST_F(mm, mlock_populates_the_mapping_without_locking_it)
 {
-	mapdrv_must_run_bounded(_metadata, "mlock", mlock_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "mlock", mlock_run, self);
 }
 
 /* mlockall(MCL_FUTURE): a new mapping is populated, not locked. */
@@ -1253,8 +1252,7 @@ static int mlockall_run(void *arg)
 	MAPDRV_CHILD_CHECK(r, !mlockall(MCL_CURRENT | MCL_FUTURE),
 			   "mlockall: %s", strerror(errno));
 	mapdrv_doing(r, "mmap after mlockall");
-	p = mm_map(self, -1, PROT_READ, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ, MAP_SHARED);
 	if (check_populated_not_locked(self, p, "mlockall"))
 		return 1;
 	MAPDRV_CHILD_CHECK(r, !munlockall(), "munlockall: %s",
@@ -1264,8 +1262,7 @@ static int mlockall_run(void *arg)
 
 TEST_F(mm, mlockall_future_populates_new_mappings_without_locking_them)
 {
-	mapdrv_must_run_bounded(_metadata, "mlockall", mlockall_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "mlockall", mlockall_run, self);
 }
 
 /*
@@ -1291,8 +1288,7 @@ static int dontfork_run(void *arg)
 	int want = dofork_err[self->kernel], ret, status;
 	uint8_t *p;
 
-	p = mm_map(self, -1, PROT_READ, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ, MAP_SHARED);
 	mapdrv_touch(p);
 	MAPDRV_CHILD_CHECK(r, !madvise(p, self->len, MADV_DONTFORK),
 			   "MADV_DONTFORK: %s", strerror(errno));
@@ -1315,8 +1311,7 @@ static int dontfork_run(void *arg)
 
 TEST_F(mm, dontfork_then_dofork_as_the_table_says)
 {
-	mapdrv_must_run_bounded(_metadata, "MADV_DONTFORK", dontfork_run,
-				self, self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "MADV_DONTFORK", dontfork_run, self);
 }
 
 /*
@@ -1384,8 +1379,7 @@ static int mseal_run(void *arg)
 	long ret;
 	uint8_t *p;
 
-	p = mm_map(self, -1, PROT_READ, MAP_SHARED);
-	MAPDRV_CHILD_CHECK(r, p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_MAP(self, p, -1, PROT_READ, MAP_SHARED);
 	mapdrv_doing(r, "mseal of the mapping");
 	ret = syscall(__NR_mseal, p, self->len, 0);
 	MAPDRV_CHILD_CHECK(r, (ret ? errno : 0) == want,
@@ -1412,8 +1406,7 @@ TEST_F(mm, mseal_as_the_table_says_and_the_vma_goes_with_its_process)
 	struct mapdrv_info before, after;
 
 	before = mapdrv_must_info(_metadata, self->dev.fd);
-	mapdrv_must_run_bounded(_metadata, "mseal", mseal_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "mseal", mseal_run, self);
 	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
 }
@@ -1447,11 +1440,30 @@ static int pagemap_pfns(const uint8_t *p, size_t page, uint64_t *pfn,
 	return 0;
 }
 
+/*
+ * Touch every page of the test mapping at @p: its PFNs must be @first; 0,
+ * or 1 with @what (or why pagemap failed) in the report.
+ */
+static int pagemap_pfns_again(FIXTURE_DATA(mm) *self, const uint8_t *p,
+			      const uint64_t *first, const char *what)
+{
+	uint64_t again[MM_PAGES];
+
+	touch_all(self, p);
+	if (pagemap_pfns(p, self->dev.page, again, self->report))
+		return 1;
+	MAPDRV_CHILD_CHECK(self->report, !memcmp(first, again, sizeof(again)),
+			   "%s", what);
+	return 0;
+}
+
 static int pagemap_run(void *arg)
 {
 	FIXTURE_DATA(mm) *self = arg;
 	struct mapdrv_report *r = self->report;
-	uint64_t first[MM_PAGES], again[MM_PAGES];
+	char why[sizeof(r->failed)];
+	uint64_t first[MM_PAGES];
+	int status;
 	size_t i, j;
 	uint8_t *p, *q;
 	pid_t pid;
@@ -1472,27 +1484,22 @@ static int pagemap_run(void *arg)
 	mapdrv_doing(r, "refaulting after MADV_DONTNEED");
 	MAPDRV_CHILD_CHECK(r, !madvise(p, self->len, MADV_DONTNEED),
 			   "MADV_DONTNEED: %s", strerror(errno));
-	touch_all(self, p);
-	if (pagemap_pfns(p, self->dev.page, again, r))
+	if (pagemap_pfns_again(self, p, first,
+			       "the PFNs changed after a refault"))
 		return 1;
-	MAPDRV_CHILD_CHECK(r, !memcmp(first, again, sizeof(first)),
-			   "the PFNs changed after a refault");
 	mapdrv_doing(r, "a second mapping");
-	touch_all(self, q);
-	if (pagemap_pfns(q, self->dev.page, again, r))
+	if (pagemap_pfns_again(self, q, first,
+			       "a second mapping has other PFNs"))
 		return 1;
-	MAPDRV_CHILD_CHECK(r, !memcmp(first, again, sizeof(first)),
-			   "a second mapping has other PFNs");
 	mapdrv_doing(r, "a forked child");
 	pid = fork();
-	if (pid == 0) {
-		touch_all(self, p);
-		if (pagemap_pfns(p, self->dev.page, again, r))
-			_exit(1);
-		_exit(memcmp(first, again, sizeof(first)) ? 2 : 0);
-	}
-	MAPDRV_CHILD_CHECK(r, mapdrv_wait_child(pid) == 0,
-			   "the child saw other PFNs (%s)", r->failed);
+	if (pid == 0)
+		_exit(pagemap_pfns_again(self, p, first, "other PFNs"));
+	status = mapdrv_wait_child(pid);
+	/* the child's reason, copied: mapdrv_failed() rewrites r->failed */
+	snprintf(why, sizeof(why), "%s", status ? r->failed : "");
+	MAPDRV_CHILD_CHECK(r, status == 0, "the child saw other PFNs (%s)",
+			   why);
 	return 0;
 }
 
@@ -1500,8 +1507,7 @@ TEST_F(mm, pagemap_shows_present_file_pages_with_stable_pfns)
 {
 	if (geteuid())
 		SKIP(return, "pagemap shows PFNs to root only");
-	mapdrv_must_run_bounded(_metadata, "pagemap", pagemap_run, self,
-				self->report, MM_DEADLINE_MS);
+	run_bounded(_metadata, self, "pagemap", pagemap_run, self);
 }
 
 /*
@@ -1595,6 +1601,17 @@ static void expect_vm_flags(struct __test_metadata *_metadata, const void *p,
 	}
 }
 
+/* VM_MIXEDMAP ("mm"): in the around and eager modes only. */
+static void expect_mixed_map_flag(struct __test_metadata *_metadata,
+				  const FIXTURE_VARIANT(mm) *variant,
+				  const void *p)
+{
+	if (variant->mode == MAPDRV_MODE_FAULT)
+		expect_vm_flags(_metadata, p, "", "mm");
+	else
+		expect_vm_flags(_metadata, p, "mm", "");
+}
+
 TEST_F(mm, smaps_flags_of_a_shared_writable_mapping)
 {
 	uint8_t *p = must_map(_metadata, self, -1, PROT_READ | PROT_WRITE,
@@ -1602,10 +1619,7 @@ TEST_F(mm, smaps_flags_of_a_shared_writable_mapping)
 
 	expect_vm_flags(_metadata, p, "rd wr sh mr mw ms de dd",
 			"io pf lo dc hg nh mg");
-	if (variant->mode == MAPDRV_MODE_FAULT)
-		expect_vm_flags(_metadata, p, "", "mm");
-	else
-		expect_vm_flags(_metadata, p, "mm", "");
+	expect_mixed_map_flag(_metadata, variant, p);
 	munmap(p, self->len);
 }
 
@@ -1617,10 +1631,7 @@ TEST_F(mm, smaps_flags_of_a_private_mapping)
 
 	expect_vm_flags(_metadata, p, "rd mr de dd",
 			"wr sh mw ms io pf lo dc hg nh mg");
-	if (variant->mode == MAPDRV_MODE_FAULT)
-		expect_vm_flags(_metadata, p, "", "mm");
-	else
-		expect_vm_flags(_metadata, p, "mm", "");
+	expect_mixed_map_flag(_metadata, variant, p);
 	munmap(p, self->len);
 	close(fd);
 }

@@ -48,11 +48,7 @@ FIXTURE_SETUP(mmap)
 
 FIXTURE_TEARDOWN(mmap)
 {
-	if (self->dirty)
-		EXPECT_EQ(0,
-			  mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
-					 self->dev.seed));
-	close(self->dev.fd);
+	mapdrv_test_dev_teardown(_metadata, &self->dev, self->dirty);
 }
 
 /* Another descriptor of the device, in the variant's mode. */
@@ -63,33 +59,105 @@ static int open_in_mode(struct __test_metadata *_metadata,
 				     variant->window);
 }
 
+/* Skip the test unless the buffer has @n pages (the setup asks for none). */
+#define REQUIRE_PAGES(n)						\
+	do {								\
+		if (self->dev.npages < (n))				\
+			SKIP(return, "needs a buffer of %d pages", n);	\
+	} while (0)
+
 /* Pages the fault tests touch: enough to matter, few enough to be quick. */
 static size_t some_pages(size_t npages)
 {
 	return npages < 64 ? npages : 64;
 }
 
+/*
+ * The descriptor a test maps: the fixture's own for O_RDWR, else another
+ * one opened with @flags in the variant's mode. put_fd() closes the other.
+ */
+static int get_fd(struct __test_metadata *_metadata,
+		  FIXTURE_DATA(mmap) *self,
+		  const FIXTURE_VARIANT(mmap) *variant, int flags)
+{
+	return flags == O_RDWR ? self->dev.fd :
+				 open_in_mode(_metadata, variant, flags);
+}
+
+static void put_fd(FIXTURE_DATA(mmap) *self, int fd)
+{
+	if (fd != self->dev.fd)
+		close(fd);
+}
+
+/*
+ * A PROT_READ mapping (@flags) of the whole buffer through get_fd(@fd_flags):
+ * the offset of its first byte that is not the pattern, or -1.
+ */
+static int64_t whole_buffer_pattern(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(mmap) *self,
+				    const FIXTURE_VARIANT(mmap) *variant,
+				    int fd_flags, int flags)
+{
+	int fd = get_fd(_metadata, self, variant, fd_flags);
+	void *p = mapdrv_must_map(_metadata, fd, 0, self->dev.size, PROT_READ,
+				  flags);
+	int64_t bad = mapdrv_check_pattern(p, self->dev.size, 0,
+					   self->dev.seed);
+
+	munmap(p, self->dev.size);
+	put_fd(self, fd);
+	return bad;
+}
+
+/*
+ * A writable mapping (@flags) of the first page through get_fd(@fd_flags)
+ * must fail, with @err.
+ */
+static void expect_mmap_refused(struct __test_metadata *_metadata,
+				FIXTURE_DATA(mmap) *self,
+				const FIXTURE_VARIANT(mmap) *variant,
+				int fd_flags, int flags, int err)
+{
+	int fd = get_fd(_metadata, self, variant, fd_flags);
+	void *p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE, flags,
+		       fd, 0);
+
+	ASSERT_EQ(MAP_FAILED, p)
+		munmap(p, self->dev.page);
+	EXPECT_EQ(err, errno);
+	put_fd(self, fd);
+}
+
+/*
+ * mprotect() must not make a PROT_READ mapping (@flags) of the first page
+ * through get_fd(@fd_flags) writable: EACCES.
+ */
+static void expect_mprotect_write_refused(struct __test_metadata *_metadata,
+					  FIXTURE_DATA(mmap) *self,
+					  const FIXTURE_VARIANT(mmap) *variant,
+					  int fd_flags, int flags)
+{
+	int fd = get_fd(_metadata, self, variant, fd_flags);
+	void *p = mapdrv_must_map(_metadata, fd, 0, self->dev.page, PROT_READ,
+				  flags);
+
+	EXPECT_EQ(-1, mprotect(p, self->dev.page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, self->dev.page);
+	put_fd(self, fd);
+}
+
 TEST_F(mmap, whole_buffer_shows_the_pattern)
 {
-	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
-				  PROT_READ, MAP_SHARED);
-
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
-	munmap(p, self->dev.size);
+	EXPECT_EQ(-1, whole_buffer_pattern(_metadata, self, variant, O_RDWR,
+					   MAP_SHARED));
 }
 
 TEST_F(mmap, shared_mapping_of_a_read_only_fd_shows_the_pattern)
 {
-	int fd = open_in_mode(_metadata, variant, O_RDONLY);
-	void *p;
-
-	p = mapdrv_must_map(_metadata, fd, 0, self->dev.size, PROT_READ,
-			    MAP_SHARED);
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
-	munmap(p, self->dev.size);
-	close(fd);
+	EXPECT_EQ(-1, whole_buffer_pattern(_metadata, self, variant, O_RDONLY,
+					   MAP_SHARED));
 }
 
 TEST_F(mmap, mapping_outlives_its_fd)
@@ -107,23 +175,15 @@ TEST_F(mmap, mapping_outlives_its_fd)
 
 TEST_F(mmap, private_read_only_mapping_shows_the_pattern)
 {
-	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.size,
-				  PROT_READ, MAP_PRIVATE);
-
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(p, self->dev.size, 0, self->dev.seed));
-	munmap(p, self->dev.size);
+	EXPECT_EQ(-1, whole_buffer_pattern(_metadata, self, variant, O_RDWR,
+					   MAP_PRIVATE));
 }
 
 /* The driver's own refusal: MAP_PRIVATE mappings are read-only. */
 TEST_F(mmap, private_writable_mapping_is_eperm)
 {
-	void *p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE, self->dev.fd, 0);
-
-	ASSERT_EQ(MAP_FAILED, p)
-		munmap(p, self->dev.page);
-	EXPECT_EQ(EPERM, errno);
+	expect_mmap_refused(_metadata, self, variant, O_RDWR, MAP_PRIVATE,
+			    EPERM);
 }
 
 /*
@@ -132,15 +192,8 @@ TEST_F(mmap, private_writable_mapping_is_eperm)
  */
 TEST_F(mmap, private_writable_mapping_of_a_read_only_fd_is_eperm)
 {
-	int fd = open_in_mode(_metadata, variant, O_RDONLY);
-	void *p;
-
-	p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-		 fd, 0);
-	ASSERT_EQ(MAP_FAILED, p)
-		munmap(p, self->dev.page);
-	EXPECT_EQ(EPERM, errno);
-	close(fd);
+	expect_mmap_refused(_metadata, self, variant, O_RDONLY, MAP_PRIVATE,
+			    EPERM);
 }
 
 /*
@@ -149,26 +202,15 @@ TEST_F(mmap, private_writable_mapping_of_a_read_only_fd_is_eperm)
  */
 TEST_F(mmap, private_mapping_cannot_be_made_writable_by_mprotect)
 {
-	void *p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
-				  PROT_READ, MAP_PRIVATE);
-
-	EXPECT_EQ(-1, mprotect(p, self->dev.page, PROT_READ | PROT_WRITE));
-	EXPECT_EQ(EACCES, errno);
-	munmap(p, self->dev.page);
+	expect_mprotect_write_refused(_metadata, self, variant, O_RDWR,
+				      MAP_PRIVATE);
 }
 
 /* EACCES from the kernel's mmap(): the fd is not open for writing. */
 TEST_F(mmap, shared_writable_mapping_of_a_read_only_fd_is_eacces)
 {
-	int fd = open_in_mode(_metadata, variant, O_RDONLY);
-	void *p;
-
-	p = mmap(NULL, self->dev.page, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	ASSERT_EQ(MAP_FAILED, p)
-		munmap(p, self->dev.page);
-	EXPECT_EQ(EACCES, errno);
-	close(fd);
+	expect_mmap_refused(_metadata, self, variant, O_RDONLY, MAP_SHARED,
+			    EACCES);
 }
 
 /*
@@ -177,15 +219,8 @@ TEST_F(mmap, shared_writable_mapping_of_a_read_only_fd_is_eacces)
  */
 TEST_F(mmap, shared_mapping_of_a_read_only_fd_cannot_be_made_writable)
 {
-	int fd = open_in_mode(_metadata, variant, O_RDONLY);
-	void *p;
-
-	p = mapdrv_must_map(_metadata, fd, 0, self->dev.page, PROT_READ,
-			    MAP_SHARED);
-	EXPECT_EQ(-1, mprotect(p, self->dev.page, PROT_READ | PROT_WRITE));
-	EXPECT_EQ(EACCES, errno);
-	munmap(p, self->dev.page);
-	close(fd);
+	expect_mprotect_write_refused(_metadata, self, variant, O_RDONLY,
+				      MAP_SHARED);
 }
 
 /* smaps shows VM_DONTEXPAND as "de" and VM_DONTDUMP as "dd". */
@@ -209,8 +244,7 @@ TEST_F(mmap, mremap_growing_in_place_is_efault)
 {
 	uint8_t *p;
 
-	if (self->dev.npages < 2)
-		SKIP(return, "needs a buffer of 2 pages");
+	REQUIRE_PAGES(2);
 	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ, MAP_SHARED);
 	EXPECT_EQ(MAP_FAILED, mremap(p, self->dev.page, 2 * self->dev.page, 0));
@@ -222,8 +256,7 @@ TEST_F(mmap, mremap_growing_with_maymove_is_efault)
 {
 	uint8_t *p, *q;
 
-	if (self->dev.npages < 2)
-		SKIP(return, "needs a buffer of 2 pages");
+	REQUIRE_PAGES(2);
 	p = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
 			    PROT_READ, MAP_SHARED);
 	q = mremap(p, self->dev.page, 2 * self->dev.page, MREMAP_MAYMOVE);
@@ -240,8 +273,7 @@ TEST_F(mmap, mremap_shrinking_keeps_the_rest_readable)
 	struct mapdrv_info before, after;
 	uint8_t *p, *q;
 
-	if (self->dev.npages < 4)
-		SKIP(return, "needs a buffer of 4 pages");
+	REQUIRE_PAGES(4);
 	before = mapdrv_must_info(_metadata, self->dev.fd);
 	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 4 * self->dev.page,
 			    PROT_READ, MAP_SHARED);
@@ -259,8 +291,7 @@ TEST_F(mmap, mremap_moving_keeps_the_data_and_the_vma_count)
 	struct mapdrv_info before, after;
 	uint8_t *p, *q, *target;
 
-	if (self->dev.npages < 2)
-		SKIP(return, "needs a buffer of 2 pages");
+	REQUIRE_PAGES(2);
 	/* A free place to move to, reserved so nothing else lands there. */
 	target = mmap(NULL, 2 * self->dev.page, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -416,8 +447,7 @@ TEST_F(mmap, shared_write_is_seen_by_another_mapping)
 		 word = not_pattern(self->dev.seed, off);
 	uint8_t *a, *b;
 
-	if (self->dev.npages < 2)
-		SKIP(return, "needs a buffer of 2 pages");
+	REQUIRE_PAGES(2);
 	/* b maps the second page of a, at an address of its own */
 	a = mapdrv_must_map(_metadata, self->dev.fd, 0, 2 * self->dev.page,
 			    PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -501,8 +531,7 @@ TEST_F(mmap, each_mmap_adds_one_live_vma_and_one_mmap_call)
 	struct mapdrv_info before, one, two;
 	uint8_t *a, *b;
 
-	if (self->dev.npages < 4)
-		SKIP(return, "needs a buffer of 4 pages");
+	REQUIRE_PAGES(4);
 	before = mapdrv_must_info(_metadata, self->dev.fd);
 	/* offsets apart, so that the two can never be one VMA */
 	a = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
@@ -524,8 +553,7 @@ TEST_F(mmap, munmap_of_every_mapping_restores_live_vmas)
 	struct mapdrv_info before, after;
 	uint8_t *a, *b;
 
-	if (self->dev.npages < 4)
-		SKIP(return, "needs a buffer of 4 pages");
+	REQUIRE_PAGES(4);
 	before = mapdrv_must_info(_metadata, self->dev.fd);
 	a = mapdrv_must_map(_metadata, self->dev.fd, 0, 2 * self->dev.page,
 			    PROT_READ, MAP_SHARED);
@@ -544,8 +572,7 @@ TEST_F(mmap, munmap_of_the_middle_splits_one_vma_into_two)
 	struct mapdrv_info before, mapped, split, after;
 	uint8_t *p;
 
-	if (self->dev.npages < 3)
-		SKIP(return, "needs a buffer of 3 pages");
+	REQUIRE_PAGES(3);
 	before = mapdrv_must_info(_metadata, self->dev.fd);
 	p = mapdrv_must_map(_metadata, self->dev.fd, 0, 3 * self->dev.page,
 			    PROT_READ, MAP_SHARED);
@@ -565,8 +592,7 @@ TEST_F(mmap, both_parts_of_a_split_mapping_still_read_the_pattern)
 	uint64_t off;
 	uint8_t *p;
 
-	if (self->dev.npages < 4)
-		SKIP(return, "needs a buffer of 4 pages");
+	REQUIRE_PAGES(4);
 	/* from page 1 on, so that the pages' offsets are not their indexes */
 	off = self->dev.page;
 	p = mapdrv_must_map(_metadata, self->dev.fd, off, 3 * self->dev.page,
@@ -582,50 +608,60 @@ TEST_F(mmap, both_parts_of_a_split_mapping_still_read_the_pattern)
 	munmap(p + 2 * self->dev.page, self->dev.page);
 }
 
+/*
+ * Map buffer pages 0 and 3 (apart, so never one VMA) into @two, note INFO
+ * in @before and fork a child that holds both mappings until the caller
+ * writes to go[1]: its pid (mapdrv_fork_holder()). Needs 4 pages.
+ */
+static pid_t fork_holding_two_mappings(struct __test_metadata *_metadata,
+				       const struct mapdrv_test_dev *dev,
+				       uint8_t *two[2],
+				       struct mapdrv_info *before, int go[2])
+{
+	int ready[2];
+
+	two[0] = mapdrv_must_map(_metadata, dev->fd, 0, dev->page, PROT_READ,
+				 MAP_SHARED);
+	two[1] = mapdrv_must_map(_metadata, dev->fd, 3 * dev->page, dev->page,
+				 PROT_READ, MAP_SHARED);
+	*before = mapdrv_must_info(_metadata, dev->fd);
+	return mapdrv_fork_holder(_metadata, ready, go);
+}
+
 TEST_F(mmap, fork_adds_one_live_vma_per_mapping)
 {
 	struct mapdrv_info before, forked;
-	int ready[2], go[2];
-	uint8_t *a, *b;
+	uint8_t *two[2];
+	int go[2];
 	pid_t pid;
 
-	if (self->dev.npages < 4)
-		SKIP(return, "needs a buffer of 4 pages");
-	a = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
-			    PROT_READ, MAP_SHARED);
-	b = mapdrv_must_map(_metadata, self->dev.fd, 3 * self->dev.page,
-			    self->dev.page, PROT_READ, MAP_SHARED);
-	before = mapdrv_must_info(_metadata, self->dev.fd);
-	pid = mapdrv_fork_holder(_metadata, ready, go);
+	REQUIRE_PAGES(4);
+	pid = fork_holding_two_mappings(_metadata, &self->dev, two, &before,
+					go);
 	forked = mapdrv_must_info(_metadata, self->dev.fd);
 	mapdrv_pipe_put(go[1]);
 	EXPECT_EQ(0, mapdrv_wait_child(pid));
 	EXPECT_EQ(before.live_vmas + 2, forked.live_vmas);
-	munmap(a, self->dev.page);
-	munmap(b, self->dev.page);
+	munmap(two[0], self->dev.page);
+	munmap(two[1], self->dev.page);
 }
 
 TEST_F(mmap, exit_of_a_forked_child_drops_its_live_vmas)
 {
 	struct mapdrv_info before, after;
-	int ready[2], go[2];
-	uint8_t *a, *b;
+	uint8_t *two[2];
+	int go[2];
 	pid_t pid;
 
-	if (self->dev.npages < 4)
-		SKIP(return, "needs a buffer of 4 pages");
-	a = mapdrv_must_map(_metadata, self->dev.fd, 0, self->dev.page,
-			    PROT_READ, MAP_SHARED);
-	b = mapdrv_must_map(_metadata, self->dev.fd, 3 * self->dev.page,
-			    self->dev.page, PROT_READ, MAP_SHARED);
-	before = mapdrv_must_info(_metadata, self->dev.fd);
-	pid = mapdrv_fork_holder(_metadata, ready, go);
+	REQUIRE_PAGES(4);
+	pid = fork_holding_two_mappings(_metadata, &self->dev, two, &before,
+					go);
 	mapdrv_pipe_put(go[1]);
 	ASSERT_EQ(0, mapdrv_wait_child(pid));
 	after = mapdrv_must_info(_metadata, self->dev.fd);
 	EXPECT_EQ(before.live_vmas, after.live_vmas);
-	munmap(a, self->dev.page);
-	munmap(b, self->dev.page);
+	munmap(two[0], self->dev.page);
+	munmap(two[1], self->dev.page);
 }
 
 /*

@@ -32,6 +32,13 @@ static void expect_mode(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(window, info.window);
 }
 
+/* Touch page @i of the mapping at @p, and of its model @m. */
+static void touch_page(struct mapdrv_model *m, const uint8_t *p, size_t i)
+{
+	mapdrv_touch(p + i * mapdrv_page_size());
+	mapdrv_model_touch(m, i);
+}
+
 /*
  * SET_MODE itself: what INFO reports, which file it changes, EBUSY while
  * the file has mappings. self->dev.fd starts in the module's default mode.
@@ -298,8 +305,7 @@ static uint8_t *map_and_touch(struct __test_metadata *_metadata, int fd,
 	mapdrv_must_model(_metadata, m, info.mode, info.window, 0, SOME_PAGES);
 	p = mapdrv_must_map(_metadata, fd, 0, SOME_PAGES * page, PROT_READ,
 			    MAP_SHARED);
-	mapdrv_touch(p + i * page);
-	mapdrv_model_touch(m, i);
+	touch_page(m, p, i);
 	return p;
 }
 
@@ -349,14 +355,12 @@ static void two_files_two_modes(struct __test_metadata *_metadata, int fd_a,
 	fd_b = mapdrv_must_open_mode(_metadata, O_RDONLY, mode_b, window_b);
 	before = mapdrv_must_info(_metadata, fd_a);
 	b = map_and_touch(_metadata, fd_b, 5, &mb);
-	mapdrv_touch(a + 5 * page);
-	mapdrv_model_touch(&ma, 5);
+	touch_page(&ma, a, 5);
 	/* and a third file, in a's mode but another window, maps too */
 	fd_c = mapdrv_must_open_mode(_metadata, O_RDONLY, mode_a,
 				     other_window(window_a));
 	c = map_and_touch(_metadata, fd_c, 40, &mc);
-	mapdrv_touch(a + 40 * page);
-	mapdrv_model_touch(&ma, 40);
+	touch_page(&ma, a, 40);
 	after = mapdrv_must_info(_metadata, fd_a);
 	mapdrv_expect_resident(_metadata, a, &ma);
 	mapdrv_expect_resident(_metadata, b, &mb);
@@ -542,6 +546,31 @@ static uint64_t faults(struct __test_metadata *_metadata, int fd)
 }
 
 /*
+ * The driver's faults since @before are those of model @m, and mincore()
+ * of the mapping at @p shows @m's pages resident.
+ */
+static void expect_faults_and_resident(struct __test_metadata *_metadata,
+				       FIXTURE_DATA(mode_map) *self,
+				       const uint8_t *p,
+				       const struct mapdrv_model *m,
+				       uint64_t before)
+{
+	EXPECT_EQ(m->faults, faults(_metadata, self->dev.fd) - before);
+	mapdrv_expect_resident(_metadata, p, m);
+}
+
+/*
+ * mapdrv_check_pattern() of the @n pages at @p, which map the buffer from
+ * page @first on.
+ */
+static int64_t check_pages(FIXTURE_DATA(mode_map) *self, const uint8_t *p,
+			   size_t first, size_t n)
+{
+	return mapdrv_check_pattern(p, n * self->dev.page,
+				    first * self->dev.page, self->dev.seed);
+}
+
+/*
  * The populate tests map the buffer from page 3 on, so that the first
  * window is cut by the mapping's start.
  */
@@ -559,6 +588,38 @@ static uint8_t *map_populate(struct __test_metadata *_metadata,
 			       flags | MAP_POPULATE);
 }
 
+/*
+ * Populating the @n pages at @p, from POPULATE_FIRST on, took @took faults:
+ * as many as touching every page in order (once per window). Unmaps @p.
+ */
+static void expect_populate_faults(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(mode_map) *self, uint8_t *p,
+				   size_t n, uint64_t took)
+{
+	struct mapdrv_model m;
+
+	model(_metadata, self, &m, POPULATE_FIRST, n);
+	mapdrv_model_touch_range(&m, 0, n);
+	EXPECT_EQ(m.faults, took);
+	munmap(p, n * self->dev.page);
+	mapdrv_model_free(&m);
+}
+
+/*
+ * The populated @n pages at @p hold the pattern, and reading them takes no
+ * fault. Unmaps @p.
+ */
+static void expect_populated_pattern(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(mode_map) *self, uint8_t *p,
+				     size_t n)
+{
+	uint64_t before = faults(_metadata, self->dev.fd);
+
+	EXPECT_EQ(-1, check_pages(self, p, POPULATE_FIRST, n));
+	EXPECT_EQ(before, faults(_metadata, self->dev.fd));
+	munmap(p, n * self->dev.page);
+}
+
 TEST_F(mode_map, map_populate_makes_every_page_resident)
 {
 	size_t n;
@@ -574,41 +635,27 @@ TEST_F(mode_map, map_populate_of_a_private_mapping_makes_every_page_resident)
 	uint8_t *p = map_populate(_metadata, self, MAP_PRIVATE, &n);
 
 	EXPECT_EQ((long)n, mapdrv_resident_pages(p, n, NULL));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page,
-					   POPULATE_FIRST * self->dev.page,
-					   self->dev.seed));
+	EXPECT_EQ(-1, check_pages(self, p, POPULATE_FIRST, n));
 	munmap(p, n * self->dev.page);
 }
 
 /* Populating faults like touching every page in order: once per window. */
 TEST_F(mode_map, map_populate_faults_once_per_window)
 {
-	uint64_t before = faults(_metadata, self->dev.fd), after;
-	struct mapdrv_model m;
+	uint64_t before = faults(_metadata, self->dev.fd);
 	size_t n;
 	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
 
-	after = faults(_metadata, self->dev.fd);
-	model(_metadata, self, &m, POPULATE_FIRST, n);
-	mapdrv_model_touch_range(&m, 0, n);
-	EXPECT_EQ(m.faults, after - before);
-	munmap(p, n * self->dev.page);
-	mapdrv_model_free(&m);
+	expect_populate_faults(_metadata, self, p, n,
+			       faults(_metadata, self->dev.fd) - before);
 }
 
 TEST_F(mode_map, map_populate_leaves_the_pattern_and_no_fault_to_take)
 {
-	uint64_t before, after;
 	size_t n;
 	uint8_t *p = map_populate(_metadata, self, MAP_SHARED, &n);
 
-	before = faults(_metadata, self->dev.fd);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page,
-					   POPULATE_FIRST * self->dev.page,
-					   self->dev.seed));
-	after = faults(_metadata, self->dev.fd);
-	EXPECT_EQ(before, after);
-	munmap(p, n * self->dev.page);
+	expect_populated_pattern(_metadata, self, p, n);
 }
 
 /* Map the buffer from POPULATE_FIRST on and MADV_POPULATE_READ it. */
@@ -645,7 +692,6 @@ TEST_F(mode_map, madvise_populate_read_makes_every_page_resident)
 
 TEST_F(mode_map, madvise_populate_read_faults_once_per_window)
 {
-	struct mapdrv_model m;
 	uint64_t before;
 	size_t n;
 	uint8_t *p;
@@ -653,28 +699,18 @@ TEST_F(mode_map, madvise_populate_read_faults_once_per_window)
 	REQUIRE_MADV_POPULATE_READ();
 	before = faults(_metadata, self->dev.fd);
 	p = map_populate_read(_metadata, self, &n);
-	model(_metadata, self, &m, POPULATE_FIRST, n);
-	mapdrv_model_touch_range(&m, 0, n);
-	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
-	munmap(p, n * self->dev.page);
-	mapdrv_model_free(&m);
+	expect_populate_faults(_metadata, self, p, n,
+			       faults(_metadata, self->dev.fd) - before);
 }
 
 TEST_F(mode_map, madvise_populate_read_leaves_the_pattern_and_no_fault_to_take)
 {
-	uint64_t before, after;
 	size_t n;
 	uint8_t *p;
 
 	REQUIRE_MADV_POPULATE_READ();
 	p = map_populate_read(_metadata, self, &n);
-	before = faults(_metadata, self->dev.fd);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page,
-					   POPULATE_FIRST * self->dev.page,
-					   self->dev.seed));
-	after = faults(_metadata, self->dev.fd);
-	EXPECT_EQ(before, after);
-	munmap(p, n * self->dev.page);
+	expect_populated_pattern(_metadata, self, p, n);
 }
 
 /*
@@ -692,22 +728,17 @@ TEST_F(mode_map, touch_after_madvise_dontneed_maps_one_window_again)
 	model(_metadata, self, &m, first, n);
 	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
 			    n * self->dev.page, PROT_READ, MAP_SHARED);
-	ASSERT_EQ(-1,
-		  mapdrv_check_pattern(p, n * self->dev.page,
-				       first * self->dev.page, self->dev.seed));
+	ASSERT_EQ(-1, check_pages(self, p, first, n));
 	mapdrv_model_touch_range(&m, 0, n);
 	ASSERT_EQ(0, madvise(p, n * self->dev.page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
 	mapdrv_model_drop(&m, 0, n);
 	ASSERT_EQ(0, mapdrv_resident_pages(p, n, NULL));
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(p + t * self->dev.page);
+	touch_page(&m, p, t);
 	EXPECT_EQ(1ULL, faults(_metadata, self->dev.fd) - before);
-	mapdrv_model_touch(&m, t);
 	mapdrv_expect_resident(_metadata, p, &m);
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(p, n * self->dev.page,
-				       first * self->dev.page, self->dev.seed));
+	EXPECT_EQ(-1, check_pages(self, p, first, n));
 	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
@@ -726,8 +757,7 @@ TEST_F(mode_map, refault_maps_the_holes_between_pages_still_mapped)
 	model(_metadata, self, &m, 0, n);
 	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
 			    PROT_READ, MAP_SHARED);
-	ASSERT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page, 0,
-					   self->dev.seed));
+	ASSERT_EQ(-1, check_pages(self, p, 0, n));
 	mapdrv_model_touch_range(&m, 0, n);
 	/* drop 33-34, 36-37 and 40, keep 32, 35 (then touched), 38-39 */
 	ASSERT_EQ(0, madvise(p + 33 * self->dev.page, 2 * self->dev.page,
@@ -744,12 +774,10 @@ TEST_F(mode_map, refault_maps_the_holes_between_pages_still_mapped)
 	mapdrv_model_drop(&m, t, 1);
 	mapdrv_expect_resident(_metadata, p, &m);
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(p + t * self->dev.page);
+	touch_page(&m, p, t);
 	EXPECT_EQ(1ULL, faults(_metadata, self->dev.fd) - before);
-	mapdrv_model_touch(&m, t);
 	mapdrv_expect_resident(_metadata, p, &m);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, n * self->dev.page, 0,
-					   self->dev.seed));
+	EXPECT_EQ(-1, check_pages(self, p, 0, n));
 	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
@@ -777,8 +805,7 @@ TEST_F(mode_map, window_is_aligned_on_the_buffer_page_offset_not_the_address)
 	model(_metadata, self, &m, first, n);
 	before = faults(_metadata, self->dev.fd);
 	for (i = 0; i < ARRAY_SIZE(touches); i++) {
-		mapdrv_touch(p + touches[i] * self->dev.page);
-		mapdrv_model_touch(&m, touches[i]);
+		touch_page(&m, p, touches[i]);
 		mapdrv_expect_resident(_metadata, p, &m);
 	}
 	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
@@ -812,14 +839,11 @@ TEST_F(mode_map, window_is_clipped_to_the_mapping_and_maps_no_neighbour)
 		       MAP_SHARED | MAP_FIXED, nfd, 4 * self->dev.page));
 	model(_metadata, self, &m, 1, 3);
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(p + self->dev.page);
-	mapdrv_model_touch(&m, 1);
-	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
-	mapdrv_expect_resident(_metadata, p, &m);
+	touch_page(&m, p, 1);
+	expect_faults_and_resident(_metadata, self, p, &m, before);
 	EXPECT_EQ(0, mapdrv_resident_pages(r, 1, NULL));
 	EXPECT_EQ(0, mapdrv_resident_pages(r + 4 * self->dev.page, 1, NULL));
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, 3 * self->dev.page,
-					   self->dev.page, self->dev.seed));
+	EXPECT_EQ(-1, check_pages(self, p, 1, 3));
 	munmap(r, 5 * self->dev.page);
 	close(nfd);
 	mapdrv_model_free(&m);
@@ -839,22 +863,16 @@ TEST_F(mode_map, windows_are_clipped_to_each_part_of_a_split_mapping)
 	model(_metadata, self, &lo, 0, 20);
 	model(_metadata, self, &hi, 40, n - 40);
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(p + 10 * self->dev.page);
-	mapdrv_model_touch(&lo, 10);
+	touch_page(&lo, p, 10);
 	mapdrv_expect_resident(_metadata, p, &lo);
 	mapdrv_expect_resident(_metadata, p + 40 * self->dev.page, &hi);
-	mapdrv_touch(p + 45 * self->dev.page);
-	mapdrv_model_touch(&hi, 5);
+	touch_page(&hi, p + 40 * self->dev.page, 5);
 	mapdrv_expect_resident(_metadata, p, &lo);
 	mapdrv_expect_resident(_metadata, p + 40 * self->dev.page, &hi);
 	EXPECT_EQ(lo.faults + hi.faults,
 		  faults(_metadata, self->dev.fd) - before);
-	EXPECT_EQ(-1, mapdrv_check_pattern(p, 20 * self->dev.page, 0,
-					   self->dev.seed));
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(p + 40 * self->dev.page,
-				       (n - 40) * self->dev.page,
-				       40 * self->dev.page, self->dev.seed));
+	EXPECT_EQ(-1, check_pages(self, p, 0, 20));
+	EXPECT_EQ(-1, check_pages(self, p + 40 * self->dev.page, 40, n - 40));
 	munmap(p, 20 * self->dev.page);
 	munmap(p + 40 * self->dev.page, (n - 40) * self->dev.page);
 	mapdrv_model_free(&lo);
@@ -879,13 +897,9 @@ TEST_F(mode_map, moved_mapping_keeps_its_mode_and_offsets)
 	ASSERT_EQ(target, q) TH_LOG("mremap: %s", strerror(errno));
 	model(_metadata, self, &m, first, n);
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(q + 21 * self->dev.page);
-	mapdrv_model_touch(&m, 21);
-	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
-	mapdrv_expect_resident(_metadata, q, &m);
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(q, n * self->dev.page,
-				       first * self->dev.page, self->dev.seed));
+	touch_page(&m, q, 21);
+	expect_faults_and_resident(_metadata, self, q, &m, before);
+	EXPECT_EQ(-1, check_pages(self, q, first, n));
 	munmap(q, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
@@ -901,15 +915,10 @@ TEST_F(mode_map, private_mapping_follows_the_mode)
 	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
 			    n * self->dev.page, PROT_READ, MAP_PRIVATE);
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(p + 2 * self->dev.page);
-	mapdrv_model_touch(&m, 2);
-	mapdrv_touch(p + 30 * self->dev.page);
-	mapdrv_model_touch(&m, 30);
-	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
-	mapdrv_expect_resident(_metadata, p, &m);
-	EXPECT_EQ(-1,
-		  mapdrv_check_pattern(p, n * self->dev.page,
-				       first * self->dev.page, self->dev.seed));
+	touch_page(&m, p, 2);
+	touch_page(&m, p, 30);
+	expect_faults_and_resident(_metadata, self, p, &m, before);
+	EXPECT_EQ(-1, check_pages(self, p, first, n));
 	munmap(p, n * self->dev.page);
 	mapdrv_model_free(&m);
 }
@@ -927,10 +936,8 @@ TEST_F(mode_map, mapping_of_a_read_only_fd_follows_the_mode)
 	p = mapdrv_must_map(_metadata, fd, 0, SOME_PAGES * self->dev.page,
 			    PROT_READ, MAP_SHARED);
 	before = faults(_metadata, self->dev.fd);
-	mapdrv_touch(p + 50 * self->dev.page);
-	mapdrv_model_touch(&m, 50);
-	EXPECT_EQ(m.faults, faults(_metadata, self->dev.fd) - before);
-	mapdrv_expect_resident(_metadata, p, &m);
+	touch_page(&m, p, 50);
+	expect_faults_and_resident(_metadata, self, p, &m, before);
 	munmap(p, SOME_PAGES * self->dev.page);
 	close(fd);
 	mapdrv_model_free(&m);

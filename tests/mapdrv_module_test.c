@@ -140,6 +140,15 @@ FIXTURE_TEARDOWN(module)
 	module_env_restore(_metadata, &self->env, false);
 }
 
+/* A new O_RDONLY descriptor into @fd, and a mapping of its first page. */
+static uint8_t *map_first_page(struct __test_metadata *_metadata, size_t page,
+			       int *fd)
+{
+	*fd = mapdrv_open(O_RDONLY);
+	ASSERT_LE(0, *fd);
+	return mapdrv_must_map(_metadata, *fd, 0, page, PROT_READ, MAP_SHARED);
+}
+
 TEST_F(module, delete_module_is_refused_while_a_fd_is_open)
 {
 	int fd = mapdrv_open(O_RDONLY);
@@ -155,12 +164,9 @@ TEST_F(module, delete_module_is_refused_while_a_fd_is_open)
 /* The VMA holds the file, and the file holds the module (fops.owner). */
 TEST_F(module, delete_module_is_refused_while_a_mapping_outlives_its_fd)
 {
-	int fd = mapdrv_open(O_RDONLY), ret;
-	uint8_t *p;
+	int fd, ret;
+	uint8_t *p = map_first_page(_metadata, self->page, &fd);
 
-	ASSERT_LE(0, fd);
-	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
 	mapdrv_touch(p);
 	ASSERT_EQ(0, close(fd));
 	ret = mapdrv_unload();
@@ -170,33 +176,38 @@ TEST_F(module, delete_module_is_refused_while_a_mapping_outlives_its_fd)
 	munmap(p, self->page);
 }
 
-TEST_F(module, delete_module_is_refused_while_a_child_holds_a_mapping)
+/* What a child holding a mapping reads back: @len bytes at @p. */
+struct held_mapping {
+	const uint8_t *p;
+	size_t len;
+	uint64_t seed;
+};
+
+/* In the child: 0 if the held mapping still holds the pattern. */
+static int held_mapping_reads_the_pattern(void *arg)
 {
-	int fd = mapdrv_open(O_RDONLY), ready[2], go[2], ret;
-	uint8_t *p;
+	const struct held_mapping *h = arg;
+
+	return mapdrv_check_pattern(h->p, h->len, 0, h->seed) == -1 ? 0 : 1;
+}
+
+/*
+ * Fork a child that keeps the @len bytes mapped at @p but not @fd, then
+ * unmap and close them here: delete_module must be refused while the child
+ * holds the mapping, and the child must then read the first @check bytes
+ * of it as the pattern of @seed.
+ */
+static void expect_unload_refused_while_a_child_holds(
+	struct __test_metadata *_metadata, int fd, uint8_t *p, size_t len,
+	size_t check, uint64_t seed)
+{
+	struct held_mapping h = { .p = p, .len = check, .seed = seed };
+	int ready[2], go[2], ret;
 	pid_t pid;
 
-	ASSERT_LE(0, fd);
-	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		/* keep the inherited mapping, close the inherited fd */
-		close(fd);
-		close(ready[0]);
-		close(go[1]);
-		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
-			_exit(2);
-		_exit(le64toh(mapdrv_touch(p)) ==
-		      mapdrv_pattern(self->env.seed, 0) ? 0 : 1);
-	}
-	close(ready[1]);
-	close(go[0]);
-	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
-	munmap(p, self->page);
+	pid = mapdrv_fork_holder_then(_metadata, ready, go, fd,
+				      held_mapping_reads_the_pattern, &h);
+	munmap(p, len);
 	close(fd);
 	ret = mapdrv_unload();
 	mapdrv_pipe_put(go[1]);
@@ -205,14 +216,21 @@ TEST_F(module, delete_module_is_refused_while_a_child_holds_a_mapping)
 	EXPECT_EQ(0, mapdrv_wait_child(pid));
 }
 
+/* The child reads back the first word of the page. */
+TEST_F(module, delete_module_is_refused_while_a_child_holds_a_mapping)
+{
+	int fd;
+	uint8_t *p = map_first_page(_metadata, self->page, &fd);
+
+	expect_unload_refused_while_a_child_holds(_metadata, fd, p, self->page,
+						  8, self->env.seed);
+}
+
 TEST_F(module, delete_module_works_once_fds_and_mappings_are_gone)
 {
-	int fd = mapdrv_open(O_RDONLY);
-	uint8_t *p;
+	int fd;
+	uint8_t *p = map_first_page(_metadata, self->page, &fd);
 
-	ASSERT_LE(0, fd);
-	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
 	mapdrv_touch(p);
 	ASSERT_EQ(0, munmap(p, self->page));
 	ASSERT_EQ(0, close(fd));
@@ -278,10 +296,7 @@ TEST_F(module, fresh_load_has_zeroed_counters)
 	int fd;
 
 	/* give the counters something to forget first */
-	fd = mapdrv_open(O_RDONLY);
-	ASSERT_LE(0, fd);
-	p = mapdrv_must_map(_metadata, fd, 0, self->page, PROT_READ,
-			    MAP_SHARED);
+	p = map_first_page(_metadata, self->page, &fd);
 	mapdrv_touch(p);
 	munmap(p, self->page);
 	close(fd);
@@ -431,14 +446,23 @@ FIXTURE_TEARDOWN(module_mapped)
 	module_env_restore(_metadata, &self->env, false);
 }
 
+/* A new O_RDONLY descriptor in the variant's mode into @fd, and a mapping. */
+static uint8_t *map_in_mode(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(module_mapped) *self,
+			    const FIXTURE_VARIANT(module_mapped) *variant,
+			    int *fd)
+{
+	*fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
+				    variant->window);
+	return mapdrv_must_map(_metadata, *fd, 0, self->len, PROT_READ,
+			       MAP_SHARED);
+}
+
 TEST_F(module_mapped, delete_module_is_refused_while_a_mapping_outlives_its_fd)
 {
 	int fd, ret;
-	uint8_t *p;
+	uint8_t *p = map_in_mode(_metadata, self, variant, &fd);
 
-	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
-				   variant->window);
-	p = mapdrv_must_map(_metadata, fd, 0, self->len, PROT_READ, MAP_SHARED);
 	mapdrv_touch(p);
 	ASSERT_EQ(0, close(fd));
 	ret = mapdrv_unload();
@@ -450,50 +474,22 @@ TEST_F(module_mapped, delete_module_is_refused_while_a_mapping_outlives_its_fd)
 	munmap(p, self->len);
 }
 
+/* The child reads back the whole mapping. */
 TEST_F(module_mapped, delete_module_is_refused_while_a_child_holds_a_mapping)
 {
-	int fd, ready[2], go[2], ret;
-	uint8_t *p;
-	pid_t pid;
+	int fd;
+	uint8_t *p = map_in_mode(_metadata, self, variant, &fd);
 
-	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
-				   variant->window);
-	p = mapdrv_must_map(_metadata, fd, 0, self->len, PROT_READ, MAP_SHARED);
 	mapdrv_touch(p);
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		/* keep the inherited mapping, close the inherited fd */
-		close(fd);
-		close(ready[0]);
-		close(go[1]);
-		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
-			_exit(2);
-		_exit(mapdrv_check_pattern(p, self->len, 0,
-					   self->env.seed) == -1 ? 0 : 1);
-	}
-	close(ready[1]);
-	close(go[0]);
-	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
-	munmap(p, self->len);
-	close(fd);
-	ret = mapdrv_unload();
-	mapdrv_pipe_put(go[1]);
-	close(go[1]);
-	EXPECT_EQ(-EWOULDBLOCK, ret);
-	EXPECT_EQ(0, mapdrv_wait_child(pid));
+	expect_unload_refused_while_a_child_holds(_metadata, fd, p, self->len,
+						  self->len, self->env.seed);
 }
 
 TEST_F(module_mapped, delete_module_works_once_fds_and_mappings_are_gone)
 {
-	uint8_t *p;
 	int fd;
+	uint8_t *p = map_in_mode(_metadata, self, variant, &fd);
 
-	fd = mapdrv_must_open_mode(_metadata, O_RDONLY, variant->mode,
-				   variant->window);
-	p = mapdrv_must_map(_metadata, fd, 0, self->len, PROT_READ, MAP_SHARED);
 	mapdrv_touch(p + self->len - 8);
 	ASSERT_EQ(0, munmap(p, self->len));
 	ASSERT_EQ(0, close(fd));
@@ -517,33 +513,19 @@ FIXTURE_VARIANT(bad_params) {
 	const char *param;	/* the one the log line must name */
 };
 
-FIXTURE_VARIANT_ADD(bad_params, size_0) {
-	.params = "size=0", .param = "size",
-};
+/* BAD_PARAMS(name, parameters, the parameter the log line names) */
+#define BAD_PARAMS(name, p, what)					\
+	FIXTURE_VARIANT_ADD(bad_params, name) {				\
+		.params = p, .param = what,				\
+	};
 
-FIXTURE_VARIANT_ADD(bad_params, size_one_byte_over_the_max) {
-	.params = "size=1073741825", .param = "size",
-};
-
-FIXTURE_VARIANT_ADD(bad_params, window_0) {
-	.params = "window=0", .param = "window",
-};
-
-FIXTURE_VARIANT_ADD(bad_params, window_3) {
-	.params = "window=3", .param = "window",
-};
-
-FIXTURE_VARIANT_ADD(bad_params, window_1024) {
-	.params = "window=1024", .param = "window",
-};
-
-FIXTURE_VARIANT_ADD(bad_params, window_3_in_around_mode) {
-	.params = "mode=around window=3", .param = "window",
-};
-
-FIXTURE_VARIANT_ADD(bad_params, mode_bogus) {
-	.params = "mode=bogus", .param = "mode",
-};
+BAD_PARAMS(size_0, "size=0", "size")
+BAD_PARAMS(size_one_byte_over_the_max, "size=1073741825", "size")
+BAD_PARAMS(window_0, "window=0", "window")
+BAD_PARAMS(window_3, "window=3", "window")
+BAD_PARAMS(window_1024, "window=1024", "window")
+BAD_PARAMS(window_3_in_around_mode, "mode=around window=3", "window")
+BAD_PARAMS(mode_bogus, "mode=bogus", "mode")
 
 FIXTURE_SETUP(bad_params)
 {

@@ -38,9 +38,7 @@ FIXTURE_SETUP(regression)
 
 FIXTURE_TEARDOWN(regression)
 {
-	EXPECT_EQ(0, mapdrv_restamp(self->dev.fd, MAPDRV_RESTAMP_SET_SEED,
-				    self->dev.seed));
-	close(self->dev.fd);
+	mapdrv_test_dev_teardown(_metadata, &self->dev, true);
 }
 
 TEST_F(regression, efault_write_changes_nothing)
@@ -136,23 +134,6 @@ static void mapdrv_uffd_report(int fd, struct mapdrv_uffd_result *r,
 	_exit(0);
 }
 
-/* The features this kernel's userfaultfd offers, asked on a fresh one. */
-static uint64_t mapdrv_uffd_features(void)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
-	uint64_t features = 0;
-
-	if (uffd < 0)	/* before 5.11 (UFFD_USER_MODE_ONLY): root may */
-		uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
-		return 0;
-	if (!ioctl(uffd, UFFDIO_API, &api))
-		features = api.features;
-	close(uffd);
-	return features;
-}
-
 /* The repro, in the child: reports through @out and exits. */
 static void mapdrv_uffd_child(int out, uint32_t mode, uint32_t window,
 			      size_t page)
@@ -178,9 +159,7 @@ static void mapdrv_uffd_child(int out, uint32_t mode, uint32_t window,
 		mapdrv_uffd_report(out, &r, UFFD_STEP_MMAP, errno);
 	if (madvise((void *)p, len, MADV_DONTNEED))
 		mapdrv_uffd_report(out, &r, UFFD_STEP_DONTNEED, errno);
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
-	if (uffd < 0 && errno == EINVAL)
-		uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	uffd = mapdrv_userfaultfd(O_CLOEXEC);
 	if (uffd < 0)
 		mapdrv_uffd_report(out, &r, UFFD_STEP_USERFAULTFD, errno);
 	if (ioctl(uffd, UFFDIO_API, &api)) {

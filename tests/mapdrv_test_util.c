@@ -584,6 +584,39 @@ bool mapdrv_have_madv_populate_read(void)
 }
 
 /*
+ * userfaultfd(2) with @flags for user-mode faults only (UFFD_USER_MODE_ONLY,
+ * what an unprivileged caller needs), or without that flag where the kernel
+ * does not know it (before 5.11: EINVAL; root may go without): the fd, or
+ * -1 with errno set.
+ */
+int mapdrv_userfaultfd(int flags)
+{
+	int fd = syscall(SYS_userfaultfd, flags | UFFD_USER_MODE_ONLY);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_userfaultfd, flags);
+	return fd;
+}
+
+/*
+ * The features UFFDIO_API offers on a fresh userfaultfd: a probe of the
+ * kernel, not of mapdrv (0 without userfaultfd).
+ */
+uint64_t mapdrv_uffd_features(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = mapdrv_userfaultfd(O_CLOEXEC);
+	uint64_t features = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!ioctl(fd, UFFDIO_API, &api))
+		features = api.features;
+	close(fd);
+	return features;
+}
+
+/*
  * Pages one call of the driver's fault handler maps, by mode: the faulting
  * page (FAULT), the window around it (AROUND), or MAPDRV_WINDOW_MAX pages
  * (EAGER: mmap() mapped everything, so only a page dropped since, by

@@ -102,6 +102,10 @@ bool mapdrv_vma_has_flag(const char *flags, const char *mn);
 void *mapdrv_reserve_aligned(size_t len, size_t align);
 bool mapdrv_have_madv_populate_read(void);
 
+/* userfaultfd */
+int mapdrv_userfaultfd(int flags);
+uint64_t mapdrv_uffd_features(void);
+
 /* The kernel log */
 int mapdrv_kmsg_open(void);
 int mapdrv_kmsg_count(int fd, const char *a, const char *b, char *match,
@@ -415,6 +419,22 @@ static inline void mapdrv_test_dev_setup(struct __test_metadata *_metadata,
 }
 
 /*
+ * The end of a FIXTURE_TEARDOWN() whose setup was mapdrv_test_dev_setup():
+ * if @restamp (the test wrote to the buffer or changed its seed), restamp
+ * the buffer with the seed the setup found; then close the fd. An EXPECT,
+ * as in every teardown: an ASSERT would run the teardown again.
+ */
+static inline void mapdrv_test_dev_teardown(struct __test_metadata *_metadata,
+					    const struct mapdrv_test_dev *dev,
+					    bool restamp)
+{
+	if (restamp)
+		EXPECT_EQ(0, mapdrv_restamp(dev->fd, MAPDRV_RESTAMP_SET_SEED,
+					    dev->seed));
+	close(dev->fd);
+}
+
+/*
  * Run @fn(@arg) in a child with a deadline of @timeout_ms: the test fails if
  * the child is still running then (it is killed), dies or returns non-zero.
  * @what names the step for the log; @r is the report @fn fills.
@@ -477,11 +497,15 @@ static inline void mapdrv_expect_resident(struct __test_metadata *_metadata,
 
 /*
  * Fork a child that holds the caller's mappings until it reads a byte from
- * @go, after it wrote one to @ready to say it runs; its pid. The caller
+ * @go, after it closed @drop_fd (unless it is -1: the child holds the
+ * mappings, not the descriptor) and wrote a byte to @ready to say it runs;
+ * then it exits with @then(@arg) (0 if @then is NULL). Its pid. The caller
  * writes to go[1] and waits for it.
  */
-static inline pid_t mapdrv_fork_holder(struct __test_metadata *_metadata,
-				       int ready[2], int go[2])
+static inline pid_t mapdrv_fork_holder_then(struct __test_metadata *_metadata,
+					    int ready[2], int go[2],
+					    int drop_fd,
+					    int (*then)(void *arg), void *arg)
 {
 	pid_t pid;
 
@@ -490,16 +514,25 @@ static inline pid_t mapdrv_fork_holder(struct __test_metadata *_metadata,
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		if (drop_fd >= 0)
+			close(drop_fd);
 		close(ready[0]);
 		close(go[1]);
 		if (mapdrv_pipe_put(ready[1]) || mapdrv_pipe_get(go[0]))
 			_exit(2);
-		_exit(0);
+		_exit(then ? then(arg) : 0);
 	}
 	close(ready[1]);
 	close(go[0]);
 	ASSERT_EQ(0, mapdrv_pipe_get(ready[0]));
 	return pid;
+}
+
+/* mapdrv_fork_holder_then() of a child that only holds the mappings. */
+static inline pid_t mapdrv_fork_holder(struct __test_metadata *_metadata,
+				       int ready[2], int go[2])
+{
+	return mapdrv_fork_holder_then(_metadata, ready, go, -1, NULL, NULL);
 }
 
 /*

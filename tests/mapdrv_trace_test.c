@@ -129,39 +129,44 @@ static void touch_with_events(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mapdrv_write_file(TRACEFS "/events/mapdrv/enable", "0"));
 }
 
+#define REQUIRE_MAPDRV_EVENTS()						\
+	do {								\
+		if (access(TRACEFS "/events/mapdrv", F_OK))		\
+			SKIP(return, "no %s/events/mapdrv", TRACEFS);	\
+	} while (0)
+
+/* What touch_with_events() recorded: one mmap, @faults faults, one close. */
+static void expect_events(struct __test_metadata *_metadata, int faults)
+{
+	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
+	EXPECT_EQ(faults, trace_count("mapdrv_fault:"));
+	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
+}
+
 TEST_F(trace, events_record_mmap_each_fault_and_the_close)
 {
-	if (access(TRACEFS "/events/mapdrv", F_OK))
-		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	REQUIRE_MAPDRV_EVENTS();
 	touch_with_events(_metadata, self);
-	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
-	EXPECT_EQ(TOUCHED, trace_count("mapdrv_fault:"));
-	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
+	expect_events(_metadata, TOUCHED);
 	EXPECT_EQ(1, trace_count("pgoff=4 "));
 }
 
 /* Windows of 4 pages: pages 0-4 are two faults, at pgoff 0 and 4. */
 TEST_F(trace, events_record_one_fault_per_window_in_around_mode)
 {
-	if (access(TRACEFS "/events/mapdrv", F_OK))
-		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	REQUIRE_MAPDRV_EVENTS();
 	mapdrv_must_set_mode(_metadata, self->dev.fd, MAPDRV_MODE_AROUND, 4);
 	touch_with_events(_metadata, self);
-	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
-	EXPECT_EQ((TOUCHED + 3) / 4, trace_count("mapdrv_fault:"));
-	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
+	expect_events(_metadata, (TOUCHED + 3) / 4);
 	EXPECT_EQ(1, trace_count("pgoff=4 "));
 }
 
 TEST_F(trace, events_record_no_fault_in_eager_mode)
 {
-	if (access(TRACEFS "/events/mapdrv", F_OK))
-		SKIP(return, "no %s/events/mapdrv", TRACEFS);
+	REQUIRE_MAPDRV_EVENTS();
 	mapdrv_must_set_mode(_metadata, self->dev.fd, MAPDRV_MODE_EAGER, 0);
 	touch_with_events(_metadata, self);
-	EXPECT_EQ(1, trace_count("mapdrv_mmap:"));
-	EXPECT_EQ(0, trace_count("mapdrv_fault:"));
-	EXPECT_EQ(1, trace_count("mapdrv_vma_close:"));
+	expect_events(_metadata, 0);
 }
 
 /*
