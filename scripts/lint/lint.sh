@@ -22,10 +22,12 @@
 #     dkms.conf, debian/changelog)
 #   - cli: each tool's --help and --version; its man page and completion
 #   - man: groff -ww on every man page
-#   - waivers: every inline suppression is listed in scripts/lint/waivers.txt, and
-#     every entry there still waives something
-# Findings print as "CHECK: FILE:LINE: ID: message". The waivers, each with
-# its reason, are all in scripts/lint/waivers.txt (see its header).
+#   - waivers: every inline suppression (shellcheck disable=, NOLINT,
+#     cppcheck-suppress) gives its reason on its own line, and every entry
+#     of scripts/lint/waivers.txt still waives something
+# Findings print as "CHECK: FILE:LINE: ID: message". A waiver is an inline
+# suppression with its reason on the same line, or, where no comment can
+# go, an entry of scripts/lint/waivers.txt (see its header).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 help_from_header "$0" "${1:-}"
@@ -64,6 +66,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 	case "$line" in '' | '#'*) continue ;; esac
 	read -r tool file id match reason <<<"$line"
 	[ -n "${reason:-}" ] || die "$waiver_file:$n: want TOOL FILE ID MATCH REASON"
+	[ "$match" != inline ] ||
+		die "$waiver_file:$n: no MATCH \"inline\": an inline suppression carries its reason on its own line"
 	w_tool+=("$tool") w_file+=("$file") w_id+=("$id") w_match+=("$match") w_line+=("$n")
 done <"$waiver_file"
 
@@ -75,7 +79,7 @@ waived() {
 	text=${text%"${text##*[![:space:]]}"}
 	for i in "${!w_tool[@]}"; do
 		if [ "${w_tool[$i]}" != "$tool" ] || [ "${w_file[$i]}" != "$file" ] ||
-			[ "${w_id[$i]}" != "$id" ] || [ "${w_match[$i]}" = inline ]; then
+			[ "${w_id[$i]}" != "$id" ]; then
 			continue
 		fi
 		# shellcheck disable=SC2053 # MATCH is a glob
@@ -313,42 +317,61 @@ check_man() {
 	return "$bad"
 }
 
-# Inline suppressions, as "FILE<TAB>LINE<TAB>TOOL<TAB>ID".
+# Inline suppressions, as "FILE<TAB>LINE<TAB>TOOL<TAB>ID<TAB>REASON" (REASON
+# empty if the comment gives none). The forms, each with its reason:
+#   # shellcheck disable=SC2086 # REASON
+#   // NOLINT(check): REASON, // NOLINTNEXTLINE(check): REASON
+#   // cppcheck-suppress id ; REASON  (or // REASON)
 inline_suppressions() {
-	local f
+	local f n text ids rest id
 	for f in $(shell_scripts); do
 		{ grep -nE '^[[:space:]]*#[[:space:]]*shellcheck[[:space:]]+disable=' "$f" || true; } |
-			sed -E "s/^([0-9]+):.*disable=([A-Z0-9,]+).*/\1 \2/" |
-			while read -r line ids; do
-				for id in ${ids//,/ }; do printf '%s\t%s\tshellcheck\t%s\n' "$f" "$line" "$id"; done
+			while IFS=: read -r n text; do
+				[[ $text =~ disable=([A-Za-z0-9,]+)(.*)$ ]] || continue
+				ids=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
+				rest=$(reason_after "$rest" '#')
+				for id in ${ids//,/ }; do printf '%s\t%s\tshellcheck\t%s\t%s\n' "$f" "$n" "$id" "$rest"; done
 			done
 	done
-	{ grep -rnoE 'NOLINT(NEXTLINE)?(\([^)]*\))?' tools --include='*.cpp' --include='*.hpp' --include='*.h' || true; } |
-		sed -E 's/^([^:]+):([0-9]+):NOLINT(NEXTLINE)?\(?([^)]*)\)?$/\1\t\2\tclang-tidy\t\4/'
-	{ grep -rnoE 'cppcheck-suppress[[:space:]]+[A-Za-z0-9_]+' tools --include='*.cpp' --include='*.hpp' --include='*.h' || true; } |
-		sed -E 's/^([^:]+):([0-9]+):cppcheck-suppress[[:space:]]+(.*)$/\1\t\2\tcppcheck\t\3/'
-}
-
-check_waivers() {
-	local bad=0 file line tool id i found
-	declare -A inline_seen=()
-	while IFS=$'\t' read -r file line tool id; do
-		found=
-		for i in "${!w_tool[@]}"; do
-			if [ "${w_tool[$i]}" = "$tool" ] && [ "${w_file[$i]}" = "$file" ] &&
-				[ "${w_id[$i]}" = "$id" ] && [ "${w_match[$i]}" = inline ]; then
-				found=1
-				inline_seen[$i]=1
+	{ grep -rnE 'NOLINT|cppcheck-suppress' tools scripts --include='*.cpp' --include='*.hpp' --include='*.h' || true; } |
+		while IFS=: read -r f n text; do
+			if [[ $text =~ NOLINT(NEXTLINE|BEGIN)?(\(([^\)]*)\))?(.*)$ ]]; then
+				printf '%s\t%s\tclang-tidy\t%s\t%s\n' "$f" "$n" "${BASH_REMATCH[3]}" \
+					"$(reason_after "${BASH_REMATCH[4]}" ':')"
+			elif [[ $text =~ cppcheck-suppress[[:space:]]+([A-Za-z0-9_]+)(.*)$ ]]; then
+				printf '%s\t%s\tcppcheck\t%s\t%s\n' "$f" "$n" "${BASH_REMATCH[1]}" \
+					"$(reason_after "${BASH_REMATCH[2]}" ';' '//')"
 			fi
 		done
-		[ -n "$found" ] || { echo "waivers: $file:$line: inline $tool suppression of '${id:-everything}' is not listed in $waiver_file"; bad=1; }
+}
+
+# reason_after TEXT SEPARATOR...: what follows the first SEPARATOR that TEXT
+# starts with (after blanks), trimmed; empty if none does.
+reason_after() {
+	local text=$1 sep
+	shift
+	text=${text#"${text%%[![:space:]]*}"}
+	for sep in "$@"; do
+		if [[ $text == "$sep"* ]]; then
+			text=${text#"$sep"}
+			text=${text#"${text%%[![:space:]]*}"}
+			printf '%s' "${text%"${text##*[![:space:]]}"}"
+			return 0
+		fi
+	done
+}
+
+# An inline suppression says why on its own line; waivers.txt names files
+# that are there, and (for a tool that ran) waives something still.
+check_waivers() {
+	local bad=0 file line tool id reason i
+	while IFS=$'\t' read -r file line tool id reason; do
+		[ -n "$reason" ] ||
+			{ echo "waivers: $file:$line: inline $tool suppression of '${id:-everything}' gives no reason on its line"; bad=1; }
 	done < <(inline_suppressions)
 	for i in "${!w_tool[@]}"; do
 		[ -e "${w_file[$i]}" ] || { echo "waivers: $waiver_file:${w_line[$i]}: no file ${w_file[$i]}"; bad=1; continue; }
-		if [ "${w_match[$i]}" = inline ]; then
-			[ -n "${inline_seen[$i]:-}" ] ||
-				{ echo "waivers: $waiver_file:${w_line[$i]}: stale: no inline ${w_tool[$i]} ${w_id[$i]} suppression in ${w_file[$i]}"; bad=1; }
-		elif [[ " ${checks[*]} " == *" ${w_tool[$i]} "* ]]; then
+		if [[ " ${checks[*]} " == *" ${w_tool[$i]} "* ]]; then
 			# Only known when that tool ran in this invocation.
 			[ -n "${w_used[$i]:-}" ] ||
 				{ echo "waivers: $waiver_file:${w_line[$i]}: stale: waives no ${w_tool[$i]} finding any more"; bad=1; }

@@ -15,7 +15,7 @@
 #   Second boot: the system still boots, and nothing of mapdrv is there.
 # /var/lib/mapdrv-check/ holds its state (phase, the file list, maptest.c).
 # The predicates below are called through check(), by name:
-# shellcheck disable=SC2317
+# shellcheck disable=SC2317 # called by name through check(), which shellcheck cannot follow
 set -uo pipefail
 state=/var/lib/mapdrv-check
 member=mapdrv-member
