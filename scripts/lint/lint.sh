@@ -5,10 +5,13 @@
 # installing what they need and building the tools, man pages and
 # completions) and fails if any finding is left. The checks:
 #   - checkpatch: checkpatch.pl --strict (from Debian's linux-source-6.1) on
-#     the kernel code: Kbuild, src/, the uapi header
-#   - sparse: a fresh copy of the sources built for Debian 12's 6.1 kernel
-#     with C=2 (sparse on every file) and W=1; any warning fails
-#   - w1: scripts/kernel/build-module.sh, the VM loop's W=1 build (6.1)
+#     the kernel code: Kbuild, src/, the uapi header, and the benchmark's
+#     baseline module (scripts/bench/remap-baseline/)
+#   - sparse: a fresh copy of the sources of each of the two modules built
+#     for Debian 12's 6.1 kernel with C=2 (sparse on every file) and W=1;
+#     any warning fails
+#   - w1: scripts/kernel/build-module.sh, the VM loop's W=1 build (6.1), of
+#     both modules
 #   - shellcheck: every shell script, and the generated bash completions
 #   - clang-tidy: the C++ programs (tools/, scripts/), with the
 #     checks of tools/.clang-tidy
@@ -54,7 +57,9 @@ cxx_flags=(-std=c++20 "${cxx_defs[@]}")
 mapfile -t cxx_files < <(find tools scripts -name '*.cpp' | sort)
 # A tool in its own folder includes its own headers.
 mapfile -t cxx_dirs < <(find tools -mindepth 1 -maxdepth 1 -type d ! -name include | sort | sed 's/^/-I/')
-kernel_files=(Kbuild src/*.c src/*.h include/uapi/linux/mapdrv.h)
+# The benchmark's baseline module is kernel code too, held to the same gates.
+remap_dir=scripts/bench/remap-baseline
+kernel_files=(Kbuild src/*.c src/*.h include/uapi/linux/mapdrv.h "$remap_dir"/Kbuild "$remap_dir"/*.c)
 
 # ---- waivers
 waiver_file=scripts/lint/waivers.txt
@@ -131,31 +136,55 @@ kernel_env() {
 	flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/kernel/fetch-kernel.sh" 6.1
 }
 
-check_sparse() {
-	local env dir=$out/sparse rc=0
-	env=$(kernel_env)
-	# shellcheck source=/dev/null
-	KDIR=$(. "$env" && echo "$KDIR")
+# sparse_module KDIR NAME SRC FILE: a fresh copy of a module's sources
+# (the tree's mapdrv when SRC is empty, else the folder SRC) built for KDIR
+# with C=2 (sparse on every file) and W=1 in $out/sparse[-NAME]; its findings
+# appended to $out/sparse.tsv, with paths as in the tree. Fails if the build
+# fails, makes no NAME.ko, or sparse did not check FILE.
+sparse_module() {
+	local kdir=$1 name=$2 src=$3 file=$4 dir=$out/sparse rc=0
+	[ -z "$src" ] || dir=$out/sparse-$name
 	# A fresh copy every time: kbuild would not recompile (nor warn about)
 	# an unchanged file.
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	make -s -C "$MAPDRV_TOP" module-src DEST="$dir"
+	if [ -z "$src" ]; then
+		make -s -C "$MAPDRV_TOP" module-src DEST="$dir"
+	else
+		cp -a "$src"/. "$dir"/
+	fi
 	# Not silent even under make -s: the CHECK lines show that sparse ran.
-	MAKEFLAGS='' MFLAGS='' make -C "$KDIR" M="$dir" C=2 W=1 modules >"$out/sparse.log" 2>&1 || rc=$?
-	{ grep -E 'warning:|error:|WARNING:' "$out/sparse.log" || true; } |
+	MAKEFLAGS='' MFLAGS='' make -C "$kdir" M="$dir" C=2 W=1 modules >"$dir.log" 2>&1 || rc=$?
+	{ grep -E 'warning:|error:|WARNING:' "$dir.log" || true; } |
 		sed -E -e 's/^([^:]+):([0-9]+):([0-9]+:)? (warning|error): (.*)$/\1\t\2\t\4\t\5/' \
 			-e t -e 's/^(.*)$/-\t0\tbuild\t\1/' |
-		sed "s|^$dir/||" >"$out/sparse.tsv"
-	report sparse "$out/sparse.tsv" || return 1
-	[ "$rc" -eq 0 ] || { cat "$out/sparse.log"; echo "sparse: the C=2 W=1 build failed ($rc)"; return 1; }
-	[ -f "$dir/mapdrv.ko" ] || { echo "sparse: no mapdrv.ko built"; return 1; }
-	grep -qE '^ *CHECK .*/src/mapdrv_main\.c$' "$out/sparse.log" || { echo "sparse: sparse did not run"; return 1; }
+		sed "s|^$dir/|${src:+$src/}|" >>"$out/sparse.tsv"
+	[ "$rc" -eq 0 ] || { cat "$dir.log"; echo "sparse: the C=2 W=1 build of $name failed ($rc)"; return 1; }
+	[ -f "$dir/$name.ko" ] || { echo "sparse: no $name.ko built"; return 1; }
+	grep -qE "^ *CHECK .*/${file//./\\.}\$" "$dir.log" || { echo "sparse: sparse did not check $file"; return 1; }
 }
 
+check_sparse() {
+	local env bad=0
+	env=$(kernel_env)
+	# shellcheck source=/dev/null
+	KDIR=$(. "$env" && echo "$KDIR")
+	: >"$out/sparse.tsv"
+	sparse_module "$KDIR" mapdrv "" src/mapdrv_main.c || bad=1
+	sparse_module "$KDIR" mapdrv_remap "$remap_dir" mapdrv_remap.c || bad=1
+	report sparse "$out/sparse.tsv" || return 1
+	return "$bad"
+}
+
+# The W=1 build of the VM loop, for mapdrv and for the baseline module.
 check_w1() {
-	flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$(kernel_env)" >"$out/w1.log" 2>&1 ||
+	local env
+	env=$(kernel_env)
+	flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env" >"$out/w1.log" 2>&1 ||
 		{ cat "$out/w1.log"; return 1; }
+	MAPDRV_MODULE_SRC=$MAPDRV_TOP/$remap_dir MAPDRV_MOD_DIR=$out/w1-remap \
+		flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env" >"$out/w1-remap.log" 2>&1 ||
+		{ cat "$out/w1-remap.log"; return 1; }
 }
 
 shell_scripts() {
