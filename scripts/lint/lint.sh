@@ -25,6 +25,10 @@
 #     dkms.conf, debian/changelog)
 #   - cli: each tool's --help and --version; its man page and completion
 #   - man: groff -ww on every man page
+#   - kernels: scripts/lint/kernel-tables.sh, every kernel table of the docs
+#     against scripts/kernel/kernels.tsv
+#   - docs: scripts/lint/docs.sh, the links, anchors, make targets and paths
+#     that the Markdown and mapdrv(4) name
 #   - waivers: every inline suppression (shellcheck disable=, NOLINT,
 #     cppcheck-suppress) gives its reason on its own line, and every entry
 #     of scripts/lint/waivers.txt still waives something
@@ -42,7 +46,7 @@ if [ -z "${MAPDRV_LINT_TOOLS+x}" ]; then
 fi
 version=$MAPDRV_VERSION
 read -r -a tools <<<"$MAPDRV_LINT_TOOLS"
-all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man waivers)
+all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man kernels docs waivers)
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${all_checks[@]}")
 for c in "${checks[@]}"; do
@@ -345,6 +349,19 @@ check_man() {
 	[ -s build/man/mapdrv.4 ] || { echo "man: no build/man/mapdrv.4"; bad=1; }
 	return "$bad"
 }
+
+# lint_script NAME: scripts/lint/NAME, which prints its findings and exits
+# non-zero if it has any; its output is in build/lint/NAME.log.
+lint_script() {
+	local script=scripts/lint/$1 log=$out/${1%.sh}.log rc=0
+	[ -x "$script" ] || { echo "lint: missing $script"; return 1; }
+	"$script" >"$log" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$log"; echo "lint: $script exited $rc"; }
+	return "$rc"
+}
+
+check_kernels() { lint_script kernel-tables.sh; }
+check_docs() { lint_script docs.sh; }
 
 # Inline suppressions, as "FILE<TAB>LINE<TAB>TOOL<TAB>ID<TAB>REASON" (REASON
 # empty if the comment gives none). The forms, each with its reason:
