@@ -37,6 +37,7 @@
 #   MAPDRV_CPU          QEMU -cpu (see run.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+help_from_header "$0" "${1:-}"
 
 kernel=${1:-${KERNEL:-6.1}}
 clock=${MAPDRV_BENCH_CLOCK:-instructions}
@@ -98,15 +99,21 @@ machine="QEMU ${qemu_version:-?}, -cpu ${MAPDRV_CPU:-max}, $smp vCPUs, $mem MiB"
 [ "$clock" = instructions ] && machine+=", -icount shift=0"
 machine+="; host ${host_cpu:-?}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
-# What the figures were measured on: the module's sources and the bench's
-# (the tool, the baseline module, the guest program), each as a hash of
-# the files' contents, committed or not.
-tree_hash() { (cd "$MAPDRV_TOP" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40); }
+# What the figures were measured on: the module's sources (MAPDRV_MODULE_SRC,
+# see build-module.sh, or the tree's) and the bench's (the tool, the
+# baseline module, the guest program), each as a hash of the files'
+# contents, committed or not; "module_changed": they are not the commit's.
+tree_hash() {
+	(cd "$1" && shift && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
+}
+module_hash=$(tree_hash "${MAPDRV_MODULE_SRC:-$MAPDRV_TOP}" Kbuild src include)
+changed=$(git -C "$MAPDRV_TOP" status --porcelain -- Kbuild src include 2>/dev/null | head -c 1)
+[ "$module_hash" = "$(tree_hash "$MAPDRV_TOP" Kbuild src include)" ] || changed=y
 sources=$(jq -n --arg commit "$(git -C "$MAPDRV_TOP" rev-parse HEAD 2>/dev/null || echo unknown)" \
-	--arg dirty "$(git -C "$MAPDRV_TOP" status --porcelain -- Kbuild src include 2>/dev/null | head -c 1)" \
-	--arg module_hash "$(tree_hash Kbuild src include)" \
-	--arg bench_hash "$(tree_hash tools/mapdrv-bench tools/include scripts/bench/remap-baseline scripts/vm/guest/bench.sh)" \
-	'{commit: $commit, module_changed: ($dirty != ""), module: $module_hash, bench: $bench_hash}')
+	--arg changed "$changed" --arg module_hash "$module_hash" \
+	--arg bench_hash "$(tree_hash "$MAPDRV_TOP" tools/mapdrv-bench tools/include scripts/bench/remap-baseline \
+		scripts/vm/guest/bench.sh)" \
+	'{commit: $commit, module_changed: ($changed != ""), module: $module_hash, bench: $bench_hash}')
 
 args=(--clock "$clock" --reps "$reps" --size "$size" --machine "$machine")
 [ -n "$curves" ] && args+=(--curve-sizes "$curves" --curve-reps "${MAPDRV_BENCH_CURVE_REPS:-1}")

@@ -7,6 +7,7 @@
 # "bench-figures" marker lines, with doc.jq's tables of BENCH_DIR/bench.json.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+help_from_header "$0" "${1:-}"
 
 dir=${1:?usage: docs.sh BENCH_DIR}
 doc=$MAPDRV_TOP/docs/bench.md
