@@ -3,6 +3,7 @@
 # mapdrv. The module itself is built by kbuild from ./Kbuild:
 #   make modules KDIR=/lib/modules/<release>/build
 # (or make -C <kernel build dir> M=$PWD, as DKMS does). Everything else:
+#   make help    every target, one line each, by group (mk/help.mk)
 #   make demo    build, boot a Debian kernel in QEMU, load, read, show dmesg
 #   make check   the kselftest suite in the VM (KERNEL=6.1 by default)
 #   make check-all  the suite on each kernel scripts/kernel/kernels.tsv marks
@@ -89,16 +90,21 @@ MODULE_SOURCES := Kbuild VERSION LICENSE $(wildcard src/*.c src/*.h) include/uap
 .PHONY: mutants all modules module-src modules_install clean distclean tools tests demo check \
 	check-all deps
 
+## all (build): make tools and make tests
 all: tools tests
 
+## modules (build): mapdrv.ko for KDIR (default: the running kernel's), by kbuild
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+## modules_install (package): kbuild's modules_install of mapdrv.ko for KDIR
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
+## tools (build): the C++ tools in build/bin (MAPDRV_ARCH=arm64: build/arm64/bin)
 tools: $(TOOLS)
 
+## module-src (build): what kbuild needs for mapdrv.ko, copied into DEST
 module-src:
 	@[ -n '$(DEST)' ] || { echo 'module-src: set DEST' >&2; exit 1; }
 	@for f in $(MODULE_SOURCES); do \
@@ -115,6 +121,7 @@ $(TOOL_DIR)/%: $$(call tool_srcs,$$*) $$(wildcard tools/$$*/*.hpp) $(TOOL_HEADER
 # guest by make check with the suite.
 EXAMPLES := $(OUT)/tests/maptest
 
+## tests (build): the kselftest binaries and the C example in build/tests
 tests: $(TESTS) $(EXAMPLES)
 
 $(OUT)/tests/%: docs/examples/%.c include/uapi/linux/mapdrv.h
@@ -154,26 +161,32 @@ $(COMPAT_TEST): $(COMPAT_TEST_SRC) $(TEST_UTIL_32) $(TEST_HEADERS) | $(HARNESS)
 	$(TEST_CC) $(COMPAT_CFLAGS) -o $@ $< $(TEST_UTIL_32)
 endif
 
+## deps (maintenance): the Debian packages the build and the VM loop need (scripts/deps.sh)
 deps:
 	scripts/deps.sh
 
+## demo (run): boot KERNEL in QEMU, load the module, read it, show dmesg
 demo:
 	scripts/demo.sh $(KERNEL)
 
+## check (test): the kselftest suite in a QEMU guest of KERNEL (default 6.1)
 check:
 	scripts/check/check.sh $(KERNEL)
 
 # The suite on every kernel scripts/kernel/kernels.tsv marks check-all, x86-64
 # and the other architectures; KERNELS="6.1 sid" for a subset.
 KERNELS ?= $(shell scripts/kernel/kernels.sh names)
+## check-all (test): the suite on every kernel of KERNELS, one table
 check-all:
 	scripts/check/check-all.sh $(KERNELS)
 
 # Mutation testing: every mutant of tests/mutants.txt must be killed by the
 # suite (MUTANTS="id ..." for some). Not part of CI: CONTRIBUTING says how long it takes.
+## mutants (test): every mutant of tests/mutants.txt must be killed by the suite
 mutants:
 	scripts/check/mutants.sh $(MUTANTS)
 
+## clean (maintenance): remove what the builds made; the downloads stay
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
 		rm -rf *.o *.ko *.mod *.mod.c .*.cmd src/*.o src/.*.cmd \
@@ -186,5 +199,6 @@ clean:
 include $(wildcard mk/*.mk)
 
 # Also forgets the downloaded kernels, harness and apt state.
+## distclean (maintenance): clean, and all of build/ (kernels, harness, apt state)
 distclean: clean
 	rm -rf $(BUILD)

@@ -10,5 +10,6 @@ FOREIGN_ARCH_KERNELS ?= 6.1 arm64
 
 .PHONY: check-foreign-arch
 
+## check-foreign-arch (test): kernel fetch and module build with foreign dpkg architectures simulated
 check-foreign-arch:
 	scripts/check/foreign-arch.sh $(FOREIGN_ARCH_KERNELS)

@@ -27,18 +27,22 @@ BENCH_GATE_ENV := MAPDRV_BENCH_CLOCK=instructions MAPDRV_BENCH_SIZE=16777216 \
 
 .PHONY: bench bench-wallclock bench-gate bench-baseline bench-docs
 
+## bench (bench): instruction counts, cost curves and the ftrace profile, in build/bench/
 bench:
 	MAPDRV_BENCH_CLOCK=instructions MAPDRV_BENCH_CURVES=$(BENCH_CURVES) MAPDRV_BENCH_CURVE_REPS=3 \
 		MAPDRV_BENCH_PROFILE=1 $(if $(BENCH_REPS),MAPDRV_BENCH_REPS=$(BENCH_REPS)) \
 		scripts/bench.sh $(KERNEL)
 
+## bench-wallclock (bench): the wall clock on two vCPUs, with thread scaling, in build/bench-wallclock/
 bench-wallclock:
 	MAPDRV_BENCH_CLOCK=wall $(if $(BENCH_REPS),MAPDRV_BENCH_REPS=$(BENCH_REPS)) \
 		scripts/bench.sh $(KERNEL)
 
+## bench-gate (bench): a short run, failed when a cost per page rises above docs/bench-baseline.json
 bench-gate:
 	$(BENCH_GATE_ENV) MAPDRV_BENCH_GATE=$(BENCH_BASELINE) scripts/bench.sh $(KERNEL)
 
+## bench-baseline (bench): refresh docs/bench-baseline.json on purpose
 bench-baseline:
 	$(BENCH_GATE_ENV) scripts/bench.sh $(KERNEL)
 	cp $(BUILD)/bench-gate/figures.json $(BENCH_BASELINE)
@@ -46,6 +50,7 @@ bench-baseline:
 
 # One after the other: two benchmark guests at once would slow each other
 # (the figures are instruction counts, but the run takes twice as long).
+## bench-docs (bench): make bench and bench-baseline, then docs/bench.md's figures and charts
 bench-docs:
 	MAPDRV_BENCH_OUT=$(BUILD)/bench $(MAKE) bench
 	$(MAKE) bench-baseline

@@ -13,9 +13,11 @@
 
 .PHONY: deb check-install
 
+## deb (package): the Debian packages in build/deb/, with lintian's report
 deb:
 	MAPDRV_VERSION='$(VERSION)' scripts/deb.sh
 
+## check-install (test): the packages installed and checked in a booted Debian 12 (QEMU, root)
 check-install:
 	scripts/check/check-install.sh
 

@@ -6,8 +6,10 @@
 
 .PHONY: check-debug debug-kernel
 
+## check-debug (test): the suite, mapdrv-stress and trinity under a KASAN, lockdep and kmemleak kernel
 check-debug:
 	scripts/check/check-debug.sh
 
+## debug-kernel (build): the KASAN, lockdep and kmemleak kernel of check-debug, from linux-source-6.1
 debug-kernel:
 	scripts/kernel/debug/build.sh

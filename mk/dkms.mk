@@ -20,6 +20,7 @@ DKMS_FILES = dkms.conf $(MODULE_SOURCES)
 
 .PHONY: dkms-src dkms-install dkms-uninstall dkms-check
 
+## dkms-src (package): the sources DKMS builds from, in DESTDIR/usr/src/mapdrv-VERSION
 dkms-src:
 	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || \
 		{ echo "dkms.conf: PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
@@ -28,12 +29,14 @@ dkms-src:
 		install -D -m 0644 "$$f" "$(DESTDIR)$(DKMS_SRCDIR)/$$f" || exit 1; \
 	done
 
+## dkms-install (package): dkms add, build and install for KERNELRELEASE (root)
 dkms-install:
 	@[ -z '$(DESTDIR)' ] || { echo 'dkms-install acts on this system: use dkms-src for DESTDIR' >&2; exit 1; }
 	$(MAKE) dkms-src DESTDIR=
 	$(DKMS) status -m mapdrv -v $(VERSION) | grep -q . || $(DKMS) add mapdrv/$(VERSION)
 	$(DKMS) install mapdrv/$(VERSION) $(if $(KERNELRELEASE),-k $(KERNELRELEASE))
 
+## dkms-uninstall (package): dkms remove --all, and the sources (root)
 dkms-uninstall:
 	@[ -z '$(DESTDIR)' ] || { echo 'dkms-uninstall acts on this system' >&2; exit 1; }
 	if $(DKMS) status -m mapdrv -v $(VERSION) | grep -q .; then \
@@ -41,6 +44,7 @@ dkms-uninstall:
 	rm -rf '$(DKMS_SRCDIR)'
 
 DKMS_CHECK_SUITES ?= trixie
+## dkms-check (test): the DKMS cycle against Debian 12's and trixie's headers, loading nothing
 dkms-check:
 	MAPDRV_VERSION=$(VERSION) scripts/check/dkms-check.sh
 	for s in $(DKMS_CHECK_SUITES); do \

@@ -87,12 +87,16 @@ EXAMPLES_INSTALLED := packaging/modules-load.d/mapdrv.conf $(wildcard packaging/
 .PHONY: install uninstall install-module install-tools install-data install-dev \
 	uninstall-module uninstall-tools uninstall-data uninstall-dev man completion
 
+## install (package): install-module, install-tools, install-data and install-dev
 install: install-module install-tools install-data install-dev
 
+## uninstall (package): what install installed
 uninstall: uninstall-module uninstall-tools uninstall-data uninstall-dev
 
+## man (build): the man pages in build/man/
 man: $(MAN1) $(MAN4)
 
+## completion (build): the bash completions in build/completion/
 completion: $(COMPLETIONS)
 
 # A SEE ALSO line per tool but $(1), into $(2).
@@ -133,6 +137,7 @@ $(BUILD)/completion/%: $(TOOL_DIR)/% scripts/gen-completion.sh
 # The module is built in a copy of the sources (as scripts/kernel/build-module.sh
 # does), so that the tree stays clean. The kernel's signing key is used if
 # it is there (a self-built kernel); distribution headers do not have it.
+## install-module (package): mapdrv.ko for KDIR or KERNELRELEASE, signed with MODSIGN_KEY if set
 install-module:
 	@[ -f '$(KDIR)/Makefile' ] || { echo "no kernel build tree at $(KDIR): set KDIR or KERNELRELEASE" >&2; exit 1; }
 	@[ -n '$(MOD_RELEASE)' ] || { echo "cannot tell the release of $(KDIR)" >&2; exit 1; }
@@ -161,6 +166,7 @@ else
 	@echo "mapdrv: DESTDIR set, depmod not run: run 'depmod -a $(MOD_RELEASE)' where the files are installed"
 endif
 
+## uninstall-module (package): what install-module installed
 uninstall-module:
 	@[ -n '$(MOD_RELEASE)' ] || { echo "cannot tell the kernel release: set KDIR or KERNELRELEASE" >&2; exit 1; }
 	rm -f '$(MOD_DEST)'/mapdrv.ko '$(MOD_DEST)'/mapdrv.ko.gz '$(MOD_DEST)'/mapdrv.ko.xz '$(MOD_DEST)'/mapdrv.ko.zst
@@ -171,6 +177,7 @@ endif
 	$(call mapdrv_rmdirs,/lib/modules/$(MOD_RELEASE)/$(INSTALL_MOD_DIR))
 
 # The installed build of the tools is build/install-bin (TOOLS_FOR=install).
+## install-tools (package): the tools in BINDIR, with their man pages and completions
 ifeq ($(TOOLS_FOR),install)
 install-tools: $(MAPDRV_TOOLS) $(MAN1) $(COMPLETIONS)
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(BASHCOMPDIR)'
@@ -182,11 +189,13 @@ install-tools:
 	$(MAKE) TOOLS_FOR=install install-tools
 endif
 
+## uninstall-tools (package): what install-tools installed
 uninstall-tools:
 	rm -f $(foreach t,$(TOOL_NAMES),'$(DESTDIR)$(BINDIR)/$(t)' \
 		'$(DESTDIR)$(MANDIR)/man1/$(t).1' '$(DESTDIR)$(BASHCOMPDIR)/$(t)')
 	$(call mapdrv_rmdirs,$(BINDIR) $(MANDIR)/man1 $(BASHCOMPDIR))
 
+## install-data (package): mapdrv(4), the udev rule, the sysusers.d and modprobe.d files, the examples
 install-data: $(MAN4)
 	$(INSTALL) -D -m 0644 $(MAN4) '$(DESTDIR)$(MANDIR)/man4/mapdrv.4'
 	$(INSTALL) -D -m 0644 packaging/udev/60-mapdrv.rules '$(DESTDIR)$(UDEVRULESDIR)/60-mapdrv.rules'
@@ -203,6 +212,7 @@ ifeq ($(DESTDIR),)
 endif
 
 # The group stays: files may belong to it (as Debian does for system groups).
+## uninstall-data (package): what install-data installed (the group stays)
 uninstall-data:
 	rm -f '$(DESTDIR)$(MANDIR)/man4/mapdrv.4' '$(DESTDIR)$(UDEVRULESDIR)/60-mapdrv.rules' \
 		'$(DESTDIR)$(MODPROBEDIR)/mapdrv.conf' '$(DESTDIR)$(SYSUSERSDIR)/mapdrv.conf'
@@ -222,10 +232,12 @@ $(BUILD)/install/mapdrv.pc: packaging/pkgconfig/mapdrv.pc.in VERSION Makefile $(
 		-e 's|@VERSION@|$(VERSION)|g' $< >$@.tmp
 	mv $@.tmp $@
 
+## install-dev (package): <linux/mapdrv.h> and mapdrv.pc
 install-dev: $(BUILD)/install/mapdrv.pc
 	$(INSTALL) -D -m 0644 include/uapi/linux/mapdrv.h '$(DESTDIR)$(INCLUDEDIR)/linux/mapdrv.h'
 	$(INSTALL) -D -m 0644 $(BUILD)/install/mapdrv.pc '$(DESTDIR)$(PKGCONFIGDIR)/mapdrv.pc'
 
+## uninstall-dev (package): what install-dev installed
 uninstall-dev:
 	rm -f '$(DESTDIR)$(INCLUDEDIR)/linux/mapdrv.h' '$(DESTDIR)$(PKGCONFIGDIR)/mapdrv.pc'
 	$(call mapdrv_rmdirs,$(INCLUDEDIR)/linux $(PKGCONFIGDIR))

@@ -13,9 +13,11 @@ KSFT_RUNNER := $(HARNESS_DIR)/kselftest/runner.sh
 
 .PHONY: run_tests kselftest
 
+## kselftest (build): the suite built the kselftest way, in build/kselftest/
 kselftest: $(KSFT_RUNNER)
 	$(MAKE) -C tests all KSFT_DIR='$(HARNESS_DIR)' OUTPUT='$(BUILD)/kselftest'
 
+## run_tests (test): the suite on this machine, against the module loaded here (root; no VM)
 run_tests: $(KSFT_RUNNER)
 	$(if $(MAPDRV_KO),MAPDRV_KO='$(MAPDRV_KO)') $(MAKE) -C tests run_tests \
 		KSFT_DIR='$(HARNESS_DIR)' OUTPUT='$(BUILD)/kselftest'

@@ -14,6 +14,7 @@ STRESS_OUT ?= $(BUILD)/vm/stress
 
 .PHONY: stress
 
+## stress (run): mapdrv-stress in a QEMU guest of KERNEL, ending with an unload
 stress: $(STRESS_BIN)
 	scripts/vm/run.sh -k $(KERNEL) -o $(STRESS_OUT) -f $(STRESS_BIN):/root/bin/mapdrv-stress \
 		-- 'mapdrv-stress --unload $(STRESS_ARGS)'

@@ -29,6 +29,9 @@
 #     against scripts/kernel/kernels.tsv
 #   - docs: scripts/lint/docs.sh, the links, anchors, make targets and paths
 #     that the Markdown and mapdrv(4) name
+#   - make-help: every .PHONY target of the Makefile and mk/*.mk has its
+#     "## TARGET (GROUP): TEXT" line for make help (mk/help.mk) or is in
+#     HELP_INTERNAL; every such line is well formed and names a .PHONY target
 #   - waivers: every inline suppression (shellcheck disable=, NOLINT,
 #     cppcheck-suppress) gives its reason on its own line, and every entry
 #     of scripts/lint/waivers.txt still waives something
@@ -46,7 +49,7 @@ if [ -z "${MAPDRV_LINT_TOOLS+x}" ]; then
 fi
 version=$MAPDRV_VERSION
 read -r -a tools <<<"$MAPDRV_LINT_TOOLS"
-all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man kernels docs waivers)
+all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man kernels docs make-help waivers)
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${all_checks[@]}")
 for c in "${checks[@]}"; do
@@ -362,6 +365,50 @@ lint_script() {
 
 check_kernels() { lint_script kernel-tables.sh; }
 check_docs() { lint_script docs.sh; }
+
+check_make_help() {
+	local db f n line t g bad=0 phony=() groups=() internal=()
+	declare -A helped=() is_phony=()
+	# make's own view of the makefiles (-q exits non-zero: nothing is made).
+	db=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -pRrq -f Makefile : 2>/dev/null || true)
+	read -r -a phony <<<"$(sed -n 's/^\.PHONY: //p' <<<"$db")"
+	read -r -a groups <<<"$(sed -n 's/^HELP_GROUPS := //p' <<<"$db")"
+	read -r -a internal <<<"$(sed -n 's/^HELP_INTERNAL := //p' <<<"$db")"
+	if [ ${#phony[@]} -eq 0 ] || [ ${#groups[@]} -eq 0 ]; then
+		echo "make-help: make -pRrq shows no .PHONY targets or no HELP_GROUPS (mk/help.mk)"
+		return 1
+	fi
+	for t in "${phony[@]}"; do is_phony[$t]=1; done
+	for f in Makefile mk/*.mk; do
+		n=0
+		while IFS= read -r line; do
+			n=$((n + 1))
+			[[ $line == '##'* ]] || continue
+			if ! [[ $line =~ ^'## '([A-Za-z0-9_.-]+)' ('([a-z]+)'): '[^[:space:]] ]]; then
+				echo "make-help: $f:$n: not a help line: want \"## TARGET (GROUP): TEXT\" (mk/help.mk)"
+				bad=1
+				continue
+			fi
+			t=${BASH_REMATCH[1]} g=${BASH_REMATCH[2]}
+			[[ " ${groups[*]} " == *" $g "* ]] ||
+				{ echo "make-help: $f:$n: group '$g' is none of HELP_GROUPS (${groups[*]})"; bad=1; }
+			[ -n "${is_phony[$t]:-}" ] || { echo "make-help: $f:$n: '$t' is not a .PHONY target"; bad=1; }
+			[ -z "${helped[$t]:-}" ] || { echo "make-help: $f:$n: '$t' has a help line already (${helped[$t]})"; bad=1; }
+			helped[$t]=$f:$n
+		done <"$f"
+	done
+	for t in "${phony[@]}"; do
+		[ -n "${helped[$t]:-}" ] || [[ " ${internal[*]} " == *" $t "* ]] ||
+			{ echo "make-help: '$t' is .PHONY, with no \"## $t (GROUP): TEXT\" line above its rule, nor in HELP_INTERNAL"; bad=1; }
+	done
+	for t in "${internal[@]}"; do
+		[ -n "${is_phony[$t]:-}" ] || { echo "make-help: HELP_INTERNAL: '$t' is not a .PHONY target"; bad=1; }
+		[ -z "${helped[$t]:-}" ] || { echo "make-help: HELP_INTERNAL: '$t' has a help line (${helped[$t]})"; bad=1; }
+	done
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s help >"$out/help.log" 2>&1 ||
+		{ cat "$out/help.log"; echo "make-help: make help fails"; bad=1; }
+	return "$bad"
+}
 
 # Inline suppressions, as "FILE<TAB>LINE<TAB>TOOL<TAB>ID<TAB>REASON" (REASON
 # empty if the comment gives none). The forms, each with its reason:
