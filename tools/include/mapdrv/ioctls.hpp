@@ -8,8 +8,8 @@
  *
  * device_error names the ioctl that failed from it; mapdrv-stress draws its
  * unknown commands outside it, and has an operation named after each entry
- * (config.hpp checks that when it compiles). Adding an ioctl:
- * CONTRIBUTING.md, "Adding an ioctl".
+ * (config.hpp checks that when it compiles). A new ioctl: CONTRIBUTING.md,
+ * "Add an ioctl".
  */
 #pragma once
 
