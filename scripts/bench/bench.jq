@@ -206,5 +206,5 @@ def gate_text:
 			"(sources \($b.bench[:12]), now \($now.bench[:12]))")
 	end,
 	(select(.config.baseline != .config.now or $b.module != $now.module or $b.bench != $now.bench) |
-		"              (make bench-baseline measures a new one: review and commit it)"),
+		"              (a new baseline: run make bench-baseline, then review and commit it)"),
 	"gate: \(if .failed then "FAILED" else "passed" end)";
