@@ -71,6 +71,30 @@ page_size() {
 	echo "$size"
 }
 
+# write_env FILE: the kernel.env of this kernel from the variables below,
+# written whole or not at all; prints FILE.
+write_env() {
+	cat >"$1.tmp" <<EOT
+KERNEL=$kernel
+SUITE=$suite
+DEB_ARCH=$arch
+KBUILD_ARCH=$ARCH_KBUILD
+CROSS_COMPILE=$cross
+PAGE_SIZE=$page_size
+KREL=$krel
+VMLINUZ=$vmlinuz
+KDIR=$kdir
+KROOT=$kroot
+BUILD_CHROOT=$chroot
+HEADERS_PKG=$headers_pkg
+CHROOT_PKGS=$chroot_pkgs
+QEMU_CPU=$qemu_cpu
+EOT
+	mv "$1.tmp" "$1"
+	echo "$1"
+}
+qemu_cpu=
+
 if [ "$kernel" = debug ]; then
 	tree=$("$MAPDRV_TOP/scripts/kernel/debug/build.sh")
 	dest=$MAPDRV_BUILD/kernels/debug
@@ -83,24 +107,10 @@ if [ "$kernel" = debug ]; then
 	# irq_desc (seen once in CI, before the module loaded; upstream:
 	# "kasan: Fix false-positive wild-memory-access on x86 under 5-level
 	# paging", 2026). The other x86 kernels keep LA57.
-	cat >"$dest/kernel.env.tmp" <<EOT
-KERNEL=$kernel
-SUITE=$suites
-DEB_ARCH=$arch
-KBUILD_ARCH=$ARCH_KBUILD
-CROSS_COMPILE=$cross
-PAGE_SIZE=$page_size
-KREL=$(make -s -C "$tree" kernelrelease)
-VMLINUZ=$tree/arch/x86/boot/bzImage
-KDIR=$tree
-KROOT=
-BUILD_CHROOT=
-HEADERS_PKG=
-CHROOT_PKGS=
-QEMU_CPU=max,la57=off
-EOT
-	mv "$dest/kernel.env.tmp" "$dest/kernel.env"
-	echo "$dest/kernel.env"
+	suite=$suites krel=$(make -s -C "$tree" kernelrelease)
+	vmlinuz=$tree/arch/x86/boot/bzImage kdir=$tree kroot='' chroot='' headers_pkg='' chroot_pkgs=''
+	qemu_cpu=max,la57=off
+	write_env "$dest/kernel.env"
 	exit 0
 fi
 
@@ -214,20 +224,5 @@ if [ -z "$chroot" ] || [ -n "$cross" ]; then
 	fi
 fi
 
-cat >"$env_file.tmp" <<EOT
-KERNEL=$kernel
-SUITE=$suite
-DEB_ARCH=$arch
-KBUILD_ARCH=$ARCH_KBUILD
-CROSS_COMPILE=$cross
-PAGE_SIZE=$page_size
-KREL=$krel
-VMLINUZ=$vmlinuz
-KDIR=$kdir
-KROOT=$dest/root
-BUILD_CHROOT=$chroot
-HEADERS_PKG=$headers_pkg
-CHROOT_PKGS=$chroot_pkgs
-EOT
-mv "$env_file.tmp" "$env_file"
-echo "$env_file"
+kroot=$dest/root
+write_env "$env_file"
