@@ -92,9 +92,11 @@ remap_ko=$out/mapdrv_remap.ko
 
 # What the guest cannot see for itself: the emulator and the host.
 # The QEMU command may carry options: split it into words, on purpose.
-read -r -a qemu < <(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh" "$DEB_ARCH")
+qemu_cmd=$(flock "$MAPDRV_BUILD/.fetch.lock" "$MAPDRV_TOP/scripts/vm/fetch-qemu.sh" "$DEB_ARCH") ||
+	die "no QEMU for $DEB_ARCH"
+read -r -a qemu <<<"$qemu_cmd"
 qemu_version=$("${qemu[@]}" --version 2>/dev/null | sed -n '1s/^QEMU emulator version //p')
-host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+host_cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 machine="QEMU ${qemu_version:-?}, -cpu ${MAPDRV_CPU:-max}, $smp vCPUs, $mem MiB"
 [ "$clock" = instructions ] && machine+=", -icount shift=0"
 machine+="; host ${host_cpu:-?}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
@@ -107,7 +109,9 @@ tree_hash() {
 	(cd "$1" && shift && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
 }
 module_hash=$(tree_hash "${MAPDRV_MODULE_SRC:-$MAPDRV_TOP}" Kbuild src include)
-changed=$(git -C "$MAPDRV_TOP" status --porcelain -- Kbuild src include 2>/dev/null | head -c 1)
+# Outside a git checkout (a source package) there is no commit to differ from.
+changed=$(git -C "$MAPDRV_TOP" status --porcelain -- Kbuild src include 2>/dev/null || true)
+changed=${changed:0:1}
 [ "$module_hash" = "$(tree_hash "$MAPDRV_TOP" Kbuild src include)" ] || changed=y
 sources=$(jq -n --arg commit "$(git -C "$MAPDRV_TOP" rev-parse HEAD 2>/dev/null || echo unknown)" \
 	--arg changed "$changed" --arg module_hash "$module_hash" \

@@ -10,6 +10,8 @@
 include "bench";
 0.03 as $tolerance | $baseline[0] as $b | .figures as $now |
 if ($b.figures | type) != "object" then error("\($file): no \"figures\": not a mapdrv-bench figures file")
+elif ($b.figures | length) == 0 then error("\($file): no figures: a gate against nothing cannot fail")
+elif any($b.figures[]; type != "number" or . <= 0) then error("\($file): a figure that is not a positive number")
 else . end |
 {baseline_file: $file, tolerance: $tolerance, unit,
  checks: [$b.figures | to_entries[] | select($now[.key] != null) |

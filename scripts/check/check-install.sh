@@ -129,6 +129,7 @@ cat "$out"/boot-*/output.log >"$out/report.tap" 2>/dev/null || true
 passed=$(grep -c '^ok ' "$out/report.tap" || true)
 failed=$(grep -c '^not ok ' "$out/report.tap" || true)
 [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+[ "$failed" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
 [ "$passed" -gt 0 ] || { failed=$((failed + 1)); [ "$rc" -eq 0 ] && rc=1; }
 echo "check-install: $krel, two boots in $(elapsed); consoles and report in $out"
 echo "$passed passed, $failed failed"

@@ -127,8 +127,10 @@ if [[ $suites == *,* ]]; then
 	suite='' best=''
 	for s in ${suites//,/ }; do
 		apt_priv_init "$s:$arch"
+		# A suite without the flavour has no version: not a failure.
 		ver=$(apt_cache_priv "$s:$arch" show --no-all-versions "linux-image-$flavour:$arch" 2>/dev/null |
-			sed -n 's/^Version: //p' | head -n 1)
+			sed -n 's/^Version: //p' || true)
+		ver=${ver%%$'\n'*}
 		[ -n "$ver" ] || continue
 		if [ -z "$suite" ] || dpkg --compare-versions "$ver" gt "$best"; then
 			suite=$s best=$ver

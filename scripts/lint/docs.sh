@@ -288,8 +288,13 @@ check_link() {
 		finding "$file" "$line" "$what '$t': no heading in $path has the anchor '#$anchor'"
 }
 
+items=$(mktemp)
+trap 'rm -f "$items"' EXIT
 for f in "${files[@]}"; do
 	[ -f "$f" ] || die "no such file: $f"
+	# The extraction's own failure fails the gate: a loop over its output
+	# alone would pass on nothing.
+	extract "$f" >"$items" || { echo "docs: $f: extracting its links, targets and paths failed"; exit 1; }
 	while IFS=$'\t' read -r line kind value; do
 		case "$kind" in
 		link) check_link "$f" "$line" "$value" ;;
@@ -300,7 +305,7 @@ for f in "${files[@]}"; do
 		make) check_make "$f" "$line" "$value" ;;
 		path) check_path "$f" "$line" "$value" ;;
 		esac
-	done < <(extract "$f")
+	done <"$items"
 done
 
 if [ "$findings" -gt 0 ]; then

@@ -22,6 +22,7 @@ mkdir -p "$(dirname "$cache")"
 accel=tcg
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	probe=$MAPDRV_BUILD/vm/accel-probe.log
+	rm -f "$probe"
 	# In a shell of its own whose stderr goes nowhere: a QEMU that aborts
 	# (-cpu host where KVM cannot set an MSR) is that shell's news to
 	# report (the "; exit 0" keeps bash from exec-ing it), and it is expected.

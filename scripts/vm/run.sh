@@ -110,14 +110,22 @@ while [ $# -gt 0 ]; do
 	esac
 done
 command_line=${*:-true}
+declare -A out_names=()
 for p in "${out_files[@]}"; do
 	case "$p" in
+	*[[:space:]]*) echo "run.sh: -O: no blanks in a guest path ('$p')" >&2; exit 2 ;;
 	/?*) ;;
 	*) echo "run.sh: -O wants an absolute guest path, not '$p'" >&2; exit 2 ;;
 	esac
+	p=${p%/}
+	[ -z "${out_names[${p##*/}]:-}" ] ||
+		{ echo "run.sh: -O: two paths named '${p##*/}' would land on one DIR/files/${p##*/}" >&2; exit 2; }
+	out_names[${p##*/}]=1
 done
 
 fail_setup() { log "error: $*"; exit 122; }
+# Until the boot, whatever fails is a setup failure, whoever reports it.
+trap 'exit 122' ERR
 
 mkdir -p "$MAPDRV_BUILD/vm"
 work=$(mktemp -d "$MAPDRV_BUILD/vm/run.XXXXXX")
@@ -125,11 +133,14 @@ trap 'rm -rf "$work"' EXIT
 
 # The modules a guest needs from its kernel package beyond mapdrv (a virtio
 # transport and driver, where Debian builds them as modules): guest_modules
-# NAME... copies each, dependencies first, uncompressed, into DIR
-# ($root/lib/modules/extra) and prints their names in load order. A module
-# the kernel builds in is left out; one it has neither way fails the setup.
+# DIR NAME... copies each, dependencies first, uncompressed, into DIR
+# ($root/lib/modules/extra) and appends its name to mod_order, the load
+# order. A module the kernel builds in is left out; one it has neither way
+# fails the setup. It runs in this shell, so that fail_setup ends the run
+# and a module two lists share is copied and loaded once.
 declare -A mod_done=()
-mod_dir=
+mod_dir='' mod_builtin=''
+mod_order=()
 guest_modules() {
 	local dir=$1 name ko dep deps plain
 	shift
@@ -150,12 +161,12 @@ guest_modules() {
 		*.xz) xz -dc "$ko" >"$plain" ;;
 		*.zst) zstd -qdc "$ko" >"$plain" ;;
 		*) cp "$ko" "$plain" ;;
-		esac
+		esac || fail_setup "cannot copy $ko"
 		deps=$(/sbin/modinfo -F depends "$plain") || fail_setup "modinfo $plain failed"
 		for dep in ${deps//,/ }; do
 			guest_modules "$dir" "$dep"
 		done
-		echo "$name"
+		mod_order+=("$name")
 	done
 }
 
@@ -188,12 +199,14 @@ if [ -z "$disk" ]; then
 	mod_builtin=$(cat "${mod_dir:-/nonexistent}/modules.builtin" "$KDIR/modules.builtin" 2>/dev/null |
 		sed 's/-/_/g' || true)
 	read -r -a want <<<"$ARCH_OUT_MODULES"
-	console_mods=$(guest_modules "$root/lib/modules/extra" "${want[@]}" | tr '\n' ' ')
-	disk_mods=
+	guest_modules "$root/lib/modules/extra" "${want[@]}"
+	console_mods=${mod_order[*]}
+	mod_order=()
 	if [ ${#out_files[@]} -gt 0 ]; then
 		read -r -a want <<<"$ARCH_DISK_MODULES"
-		disk_mods=$(guest_modules "$root/lib/modules/extra" "${want[@]}" | tr '\n' ' ')
+		guest_modules "$root/lib/modules/extra" "${want[@]}"
 	fi
+	disk_mods=${mod_order[*]}
 	cp "$MAPDRV_TOP/scripts/vm/guest/init.sh" "$root/init"
 	chmod 755 "$root/init"
 	for spec in "${files[@]}"; do
@@ -268,6 +281,7 @@ if [ ${#out_files[@]} -gt 0 ]; then
 	files_dev=(-drive "file=$work/files.img,if=none,id=files,format=raw"
 		-device "$ARCH_DISK_DEV,drive=files")
 fi
+trap - ERR
 log "booting $what, $accel, ${smp} vCPUs, ${mem} MiB): $summary"
 set +e
 # shellcheck disable=SC2086 # QEMU may be a command with options
@@ -285,10 +299,13 @@ sed -i 's/\r$//' "$console" "$output" 2>/dev/null || true
 # The files: a tar archive at the start of the disk, if the guest wrote one.
 if [ ${#out_files[@]} -gt 0 ] && [ -n "$(head -c 512 "$work/files.img" | tr -d '\0')" ]; then
 	mkdir -p "$out/files"
-	tar -xf "$work/files.img" -C "$out/files" ||
+	if ! tar -xf "$work/files.img" -C "$out/files"; then
 		log "error: the guest's files did not come out whole (see $out/files)"
+		files_broken=1
+	fi
 fi
 
 # 4. Verdict: hang, splat, missing status, then the command's own status.
 status=$(vm_verdict "$qemu_rc" "$timeout_s" "$console" "$output") || exit $?
+[ "${files_broken:-0}" = 1 ] && [ "$status" = 0 ] && exit 122
 exit "$status"

@@ -71,6 +71,7 @@ if [ -n "$MAPDRV_OUT_FILES" ]; then
 	insmod_extra $MAPDRV_DISK_MODULES
 	mkdir -p /tmp/.mapdrv-out
 	for f in $MAPDRV_OUT_FILES; do
+		f=${f%/}
 		[ -e "$f" ] && ln -s "$f" "/tmp/.mapdrv-out/${f##*/}"
 	done
 	tries=0
@@ -81,8 +82,7 @@ if [ -n "$MAPDRV_OUT_FILES" ]; then
 	if [ ! -b /dev/vda ]; then
 		echo "guest: no files disk (/dev/vda): the files stay in the guest"
 		[ "$status" = 0 ] && status=122
-	elif [ -n "$(ls /tmp/.mapdrv-out)" ] &&
-		! (cd /tmp/.mapdrv-out && tar -chf /dev/vda -- *); then
+	elif [ -n "$(ls -A /tmp/.mapdrv-out)" ] && ! tar -chf /dev/vda -C /tmp/.mapdrv-out .; then
 		echo "guest: writing the files to /dev/vda failed"
 		[ "$status" = 0 ] && status=122
 	fi
