@@ -108,11 +108,13 @@ machine+="; host ${host_cpu:-?}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loa
 tree_hash() {
 	(cd "$1" && shift && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
 }
-module_hash=$(tree_hash "${MAPDRV_MODULE_SRC:-$MAPDRV_TOP}" Kbuild src include)
+tree_module_hash=$(tree_hash "$MAPDRV_TOP" Kbuild src include)
+module_hash=$tree_module_hash
+[ -z "${MAPDRV_MODULE_SRC:-}" ] || module_hash=$(tree_hash "$MAPDRV_MODULE_SRC" Kbuild src include)
 # Outside a git checkout (a source package) there is no commit to differ from.
 changed=$(git -C "$MAPDRV_TOP" status --porcelain -- Kbuild src include 2>/dev/null || true)
 changed=${changed:0:1}
-[ "$module_hash" = "$(tree_hash "$MAPDRV_TOP" Kbuild src include)" ] || changed=y
+[ "$module_hash" = "$tree_module_hash" ] || changed=y
 sources=$(jq -n --arg commit "$(git -C "$MAPDRV_TOP" rev-parse HEAD 2>/dev/null || echo unknown)" \
 	--arg changed "$changed" --arg module_hash "$module_hash" \
 	--arg bench_hash "$(tree_hash "$MAPDRV_TOP" tools/mapdrv-bench tools/include scripts/bench/remap-baseline \

@@ -9,8 +9,7 @@
 # scripts/bench/agreement.sh A B runs it. A series is an array of numbers;
 # a curve point is one array of a curve's list. Series whose median is 0
 # (mmap of eager-free subjects, say) have no relative difference: left out.
-def median: sort | if length % 2 == 1 then .[length / 2 | floor]
-	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+include "bench";
 def series_name($doc; $p):
 	[range(0; $p | length) as $i | $p[$i] as $k |
 	 if $i == 0 and $k == "subjects" then empty
