@@ -9,7 +9,8 @@
 #   mapdrv-tools  the tools, man pages, completions, udev rule, sysusers.d
 #                 entry and the examples
 #   mapdrv-dev    <linux/mapdrv.h> and mapdrv.pc
-# make check-install tests them in a booted Debian 12 (QEMU).
+# make check-install tests them in a booted Debian 12 (DIST=trixie: 13) under
+# QEMU; make check-install-all in both, one after the other.
 
 .PHONY: deb check-install
 
@@ -17,9 +18,14 @@
 deb:
 	MAPDRV_VERSION='$(VERSION)' scripts/deb.sh
 
-## check-install (test): the packages installed and checked in a booted Debian 12 (QEMU, root)
+## check-install (test): the packages installed and checked in a booted Debian 12, or DIST=trixie's 13 (QEMU, root)
 check-install:
-	scripts/check/check-install.sh
+	scripts/check/check-install.sh $(DIST)
+
+.PHONY: check-install-all
+## check-install-all (test): make check-install on Debian 12 and 13, one summary line (QEMU, root)
+check-install-all:
+	scripts/check/check-install.sh bookworm trixie
 
 .PHONY: clean-deb
 clean: clean-deb

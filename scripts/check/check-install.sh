@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check-install.sh: make check-install. The Debian packages (make deb)
-# installed with apt into a booted Debian 12 system, and checked there:
-#   1. the root filesystem: debootstrap plus systemd, udev, kmod, dkms, the
-#      cloud kernel and its headers, gcc, pkg-config, man-db, bpftrace and
-#      linux-perf (scripts/vm/debian-rootfs.sh, cached under
-#      ~/.cache/mapdrv/rootfs);
+# check-install.sh [DIST...]: make check-install. The Debian packages of a
+# release installed with apt into a booted system of that release, and
+# checked there. DIST is bookworm (Debian 12, the default: make deb's
+# packages, build/deb/) or trixie (Debian 13: make deb DIST=trixie's,
+# build/deb-trixie/); MAPDRV_CHECK_INSTALL_DEBS=DIR tests the .debs in DIR
+# instead of building them. With several DISTs (make check-install-all)
+# each runs in turn, one VM at a time, and the last line adds them up.
+#   1. the root filesystem: debootstrap of DIST plus systemd, udev, kmod,
+#      dkms, the cloud kernel and its headers, gcc, pkg-config, man-db,
+#      bpftrace and linux-perf (scripts/vm/debian-rootfs.sh, cached per
+#      release under ~/.cache/mapdrv/rootfs);
 #   2. a copy of it gets the test: two users (one in group mapdrv), the
 #      guest script (scripts/vm/guest/check-install.sh) and its systemd
 #      unit, docs/examples/maptest.c, the kselftest suite as make run_tests
@@ -22,30 +27,66 @@
 #      still boots and that nothing of mapdrv is left.
 # Prints the guest's TAP and "N passed, N failed"; exit 0 if all passed,
 # else 1, or as scripts/vm/run.sh: 120 kernel splat, 121 the guest died
-# without a status, 122 setup failure, 124 hang. Needs root. Logs in
-# build/check-install/, each boot's consoles in build/check-install/boot-N/.
+# without a status, 122 setup failure, 124 hang (with several DISTs: the
+# first of theirs that is not 0). Needs root. Logs in
+# build/check-install/DIST/, each boot's consoles in
+# build/check-install/DIST/boot-N/.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 help_from_header "$0" "${1:-}"
 [ "$(id -u)" -eq 0 ] || die "check-install needs root (debootstrap, chroot, mkfs.ext4 -d with owners)"
 
-out=$MAPDRV_BUILD/check-install
+[ $# -gt 0 ] || set -- bookworm
+# Several releases: each through this script, its summary line summed.
+if [ $# -gt 1 ]; then
+	mkdir -p "$MAPDRV_BUILD/check-install"
+	total_p=0 total_f=0 rc=0
+	for dist in "$@"; do
+		dlog=$MAPDRV_BUILD/check-install/$dist.log
+		set +e
+		"$0" "$dist" 2>&1 | tee "$dlog"
+		drc=${PIPESTATUS[0]}
+		set -e
+		read -r p f _ < <(summary_counts "$dlog")
+		[ "$drc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+		echo "== check-install $dist: exit $drc, $p passed, $f failed"
+		total_p=$((total_p + p)) total_f=$((total_f + f))
+		[ "$rc" -ne 0 ] || rc=$drc
+	done
+	echo "$total_p passed, $total_f failed"
+	exit "$rc"
+fi
+dist=$1
+# What differs by release: where make deb puts its packages, and how it is
+# asked for them.
+case "$dist" in
+bookworm) release="Debian 12" deb_out=$MAPDRV_BUILD/deb deb_make=(deb) ;;
+trixie) release="Debian 13" deb_out=$MAPDRV_BUILD/deb-trixie deb_make=(deb DIST=trixie) ;;
+*) die "check-install: no such release '$dist' (bookworm or trixie)" ;;
+esac
+
+out=$MAPDRV_BUILD/check-install/$dist
 timeout_s=${MAPDRV_CHECK_INSTALL_TIMEOUT:-1500}
 fail_setup() { log "error: $*"; exit 122; }
 start=$(date +%s)
 elapsed() { echo "$(($(date +%s) - start)) s"; }
 
 "$MAPDRV_TOP/scripts/deps.sh" base deb matrix
-make -s --no-print-directory -C "$MAPDRV_TOP" deb >/dev/null || fail_setup "make deb failed"
+if [ -n "${MAPDRV_CHECK_INSTALL_DEBS:-}" ]; then
+	deb_out=$MAPDRV_CHECK_INSTALL_DEBS
+else
+	make -s --no-print-directory -C "$MAPDRV_TOP" "${deb_make[@]}" >/dev/null ||
+		fail_setup "make ${deb_make[*]} failed"
+fi
 make -s --no-print-directory -C "$MAPDRV_TOP" kselftest >/dev/null || fail_setup "the kselftest build failed"
 debs=()
-for f in "$MAPDRV_BUILD"/deb/mapdrv-*.deb; do
-	case "$f" in *-dbgsym_*) ;; *) debs+=("$f") ;; esac
+for f in "$deb_out"/mapdrv-*.deb; do
+	case "$f" in *-dbgsym_*) ;; *) [ -f "$f" ] && debs+=("$f") ;; esac
 done
-[ ${#debs[@]} -eq 3 ] || fail_setup "want 3 packages in build/deb, found ${#debs[@]}"
-log "packages built ($(elapsed))"
+[ ${#debs[@]} -eq 3 ] || fail_setup "want 3 packages in $deb_out, found ${#debs[@]}"
+log "$release: packages of $deb_out ($(elapsed))"
 
-base=$("$MAPDRV_TOP/scripts/vm/debian-rootfs.sh") || fail_setup "no root filesystem"
+base=$("$MAPDRV_TOP/scripts/vm/debian-rootfs.sh" "$dist") || fail_setup "no root filesystem"
 log "root filesystem: $base ($(elapsed))"
 
 # 2. The test's copy.
@@ -84,7 +125,7 @@ if ! in_chroot "$root" apt-get install -y -q --no-install-recommends "${in_image
 	cat "$out/apt-install.log" >&2
 	fail_setup "apt-get install of the packages failed"
 fi
-krel=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -name '*-cloud-amd64' -printf '%f\n' | head -n 1)
+krel=$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -name '*-cloud-amd64' -printf '%f\n' | head -n 1)
 in_chroot "$root" dkms status >"$out/dkms-status.txt"
 grep -q "mapdrv/.*, $krel, .*: installed" "$out/dkms-status.txt" ||
 	{ cat "$out/apt-install.log" "$out/dkms-status.txt" >&2; fail_setup "dkms did not install mapdrv for $krel"; }
@@ -131,6 +172,6 @@ failed=$(grep -c '^not ok ' "$out/report.tap" || true)
 [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 [ "$failed" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
 [ "$passed" -gt 0 ] || { failed=$((failed + 1)); [ "$rc" -eq 0 ] && rc=1; }
-echo "check-install: $krel, two boots in $(elapsed); consoles and report in $out"
+echo "check-install: $release ($dist), $krel, two boots in $(elapsed); consoles and report in $out"
 echo "$passed passed, $failed failed"
 exit "$rc"

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# debian-rootfs.sh: make sure the root filesystem of a booted Debian 12
-# system exists under $MAPDRV_CACHE/rootfs/bookworm-<key>, and print its path.
-# It is debootstrap's minbase plus systemd, udev, kmod, dkms, the cloud
-# kernel and its headers, and what make check-install runs in the guest (gcc,
-# pkg-config, man-db, bpftrace, linux-perf), and openssl, with which Debian's
-# dkms makes its signing key (it signs every module it builds, if it can). The key is a hash of this file,
-# The key is a hash of the package list and of RECIPE: a change of either
-# makes a new one (bump RECIPE when the steps below change); older ones are
-# removed.
-# The first build takes some minutes (debootstrap, then apt); later calls
-# return at once. Needs root.
+# debian-rootfs.sh [SUITE]: make sure the root filesystem of a booted Debian
+# system of SUITE (bookworm, Debian 12, the default; trixie, Debian 13)
+# exists under $MAPDRV_CACHE/rootfs/SUITE-<key>, and print its path. It is
+# debootstrap's minbase plus systemd, udev, kmod, dkms, the cloud kernel
+# and its headers, and what make check-install runs in the guest (gcc,
+# pkg-config, man-db, bpftrace, linux-perf), and openssl, with which
+# Debian's dkms makes its signing key (it signs every module it builds, if
+# it can). The key is a hash of the package list and of RECIPE: a change of
+# either makes a new one (bump RECIPE when the steps below change); older
+# ones of the same suite are removed, each suite keeps its own.
+# The first build of a suite takes some minutes (debootstrap, then apt);
+# later calls return at once. Needs root.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
+help_from_header "$0" "${1:-}"
 [ "$(id -u)" -eq 0 ] || die "debian-rootfs.sh needs root (debootstrap, chroot)"
 
-suite=bookworm
+suite=${1:-bookworm}
+case "$suite" in
+bookworm | trixie) ;;
+*) die "debian-rootfs.sh: no such suite '$suite' (bookworm or trixie)" ;;
+esac
 # What a user of the packages has (systemd, udev, kmod, dkms and headers for
 # the kernel that boots), and what the guest's checks run.
 packages=(
@@ -59,7 +65,7 @@ debootstrap --variant=minbase "$suite" "$tmp" "$DEBIAN_MIRROR" >>"$logf" 2>&1 ||
 echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99mapdrv"
 printf 'deb %s %s main\n' "$DEBIAN_MIRROR" "$suite" >"$tmp/etc/apt/sources.list"
 printf 'deb %s %s-updates main\n' "$DEBIAN_MIRROR" "$suite" >>"$tmp/etc/apt/sources.list"
-# As an installed Debian 12 has it: the security updates (the newest kernel).
+# As an installed Debian has it: the security updates (the newest kernel).
 printf 'deb %s %s-security main\n' "${DEBIAN_SECURITY_MIRROR:-$DEBIAN_MIRROR-security}" "$suite" \
 	>>"$tmp/etc/apt/sources.list"
 # No service starts in the chroot.

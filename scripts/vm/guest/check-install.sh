@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check-install.sh: runs in the booted Debian 12 guest of make check-install
-# (scripts/check/check-install.sh), started by mapdrv-check-install.service
+# check-install.sh: runs in the booted Debian guest (12 or 13) of make
+# check-install (scripts/check/check-install.sh), started by
+# mapdrv-check-install.service
 # after multi-user.target. It checks the installed packages the way a user
 # meets them and reports TAP lines ("ok N - ...", "not ok N - ...") on
 # ttyS1, then "MAPDRV-VM-EXIT <failures>", then powers the guest off.
@@ -22,6 +23,9 @@ member=mapdrv-member
 outsider=mapdrv-outsider
 # The size set through modprobe.d (256 pages), the read tests' expectation.
 check_size=1048576
+# The kernel's modules dir, as kmod names it (/lib/modules) and as it is on
+# a usr-merged system (/usr/lib/modules): paths are compared resolved.
+modules_dir=$(readlink -f /lib/modules)
 
 exec >/dev/ttyS1 2>&1
 stty -F /dev/ttyS1 -onlcr 2>/dev/null
@@ -45,6 +49,16 @@ check() {
 	fi
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+# ko_plain FILE: the module FILE uncompressed on stdout (dkms compresses it
+# as the kernel's own modules are, if they are).
+ko_plain() {
+	case "$1" in
+	*.ko.xz) xz -dc "$1" ;;
+	*.ko.zst) zstd -dcq "$1" ;;
+	*.ko.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
 # What the checks test (called through check, by name).
 pid1_is_systemd() { [ "$(cat /proc/1/comm)" = systemd ]; }
 dkms_status_empty() { [ -z "$(dkms status)" ]; }
@@ -58,11 +72,11 @@ module_signed() {
 	serial=$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -serial |
 		sed -n 's/^serial=//p' | sed 's/../&:/g; s/:$//')
 	[ -n "$serial" ] && [ "$(modinfo -F sig_key mapdrv)" = "$serial" ] || return 1
-	tail -c 28 "$ko" | grep -q '~Module signature appended~'
+	ko_plain "$ko" | tail -c 28 | grep -q '~Module signature appended~'
 }
 node_is_root_mapdrv_0660() { [ "$(stat -c '%U:%G %a' /dev/mapdrv)" = "root:mapdrv 660" ]; }
 man_page_clean() { [ -z "$(MANWIDTH=80 man --warnings -P cat "$@" 2>&1 >/dev/null)" ]; }
-no_module_file() { [ -z "$(find /lib/modules -name 'mapdrv.ko*')" ]; }
+no_module_file() { [ -z "$(find "$modules_dir" -name 'mapdrv.ko*')" ]; }
 finish() {
 	local taint
 	# Taint bits other than 12 (out-of-tree) and 13 (unsigned, or signed by
@@ -112,8 +126,9 @@ check "loaded by systemd-modules-load (modules-load.d)" \
 grep -qx "Inserted module 'mapdrv'" <<<"$modules_load_said" ||
 	diag "systemd-modules-load said:" "$modules_load_said"
 check "dkms status: installed for $krel" sh -c "dkms status mapdrv -k '$krel' | grep -q ': installed'"
-modinfo_file=$(modinfo -n mapdrv 2>/dev/null)
-check "the module is DKMS's, under updates/dkms" sh -c "case '$modinfo_file' in /lib/modules/$krel/updates/dkms/mapdrv.ko*) ;; *) exit 1 ;; esac"
+modinfo_file=$(readlink -f "$(modinfo -n mapdrv 2>/dev/null)")
+check "the module is DKMS's, under updates/dkms" sh -c "case '$modinfo_file' in $modules_dir/$krel/updates/dkms/mapdrv.ko*) ;; *) exit 1 ;; esac"
+diag "module: $modinfo_file"
 # Debian's dkms signs with its MOK (/var/lib/dkms/mok.key, made with
 # openssl at its first build): the module carries that signature.
 if [ -f /var/lib/dkms/mok.key ]; then
@@ -187,7 +202,13 @@ check "the perf example script runs" sh "$examples/mapdrv-perf-stat.sh"
 # against the DKMS-built module, as root. The module tests load and unload
 # it themselves, from MAPDRV_KO.
 if [ -d "$state/kselftest/mapdrv" ]; then
+	# finit_module without MODULE_INIT_COMPRESSED_FILE wants the plain
+	# module: the installed one, uncompressed if dkms compressed it.
 	MAPDRV_KO=$(modinfo -n mapdrv)
+	case "$MAPDRV_KO" in
+	*.ko) ;;
+	*) ko_plain "$MAPDRV_KO" >/tmp/mapdrv.ko && MAPDRV_KO=/tmp/mapdrv.ko ;;
+	esac
 	export MAPDRV_KO
 	# shellcheck source=/dev/null # kselftest's, copied in by the host
 	# (runner.sh is written for sh without set -u.)
@@ -200,7 +221,9 @@ if [ -d "$state/kselftest/mapdrv" ]; then
 		"ok "*) ok "kselftest $name (make run_tests's runner, installed module)" ;;
 		*)
 			not_ok "kselftest $name (make run_tests's runner, installed module)"
-			grep -B8 "^# not ok" /tmp/kselftest.tap | head -n 40 | sed 's/^/# /'
+			# This binary's failures: its part of the runner's output.
+			sed -n "/^# selftests: mapdrv: ${name%% *}\$/,/^\(not \)\{0,1\}ok [0-9]* selftests: mapdrv: ${name%% *}/p" \
+				/tmp/kselftest.tap | grep -E -B6 '^# (# )?not ok ' | head -n 60 | sed 's/^/# /'
 			;;
 		esac
 	done < <(grep -E '^(not )?ok [0-9]+ selftests: mapdrv: ' /tmp/kselftest.tap)
@@ -211,13 +234,13 @@ if [ -d "$state/kselftest/mapdrv" ]; then
 fi
 
 # 9. apt purge: every file of the packages and the DKMS entry go.
-rm -f /etc/modprobe.d/mapdrv-check.conf /etc/modules-load.d/mapdrv.conf /tmp/maptest
+rm -f /etc/modprobe.d/mapdrv-check.conf /etc/modules-load.d/mapdrv.conf /tmp/maptest /tmp/mapdrv.ko
 check "modprobe -r mapdrv before the purge" modprobe -r mapdrv
 check "apt-get purge mapdrv-dkms mapdrv-tools mapdrv-dev" \
 	env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q mapdrv-dkms mapdrv-tools mapdrv-dev
 check "dkms status is empty" dkms_status_empty
 check "no package named mapdrv-* is left (dpkg -l)" sh -c '! dpkg -l "mapdrv-*" 2>/dev/null | grep -q "^[a-z][a-z] "'
-check "no mapdrv.ko under /lib/modules" no_module_file
+check "no mapdrv.ko under $modules_dir" no_module_file
 # Every path now against the list taken before the install (in the image
 # build); the places that change on any running system are left out.
 "$state/file-list.sh" >/tmp/after.list
