@@ -24,8 +24,13 @@
  * insert an array of pages with insert_pages() once the VMA exists, before
  * ->mapped, and unmap the VMA if that fails. (The other actions, remap and
  * ioremap, map pfns: VM_PFNMAP, no struct page, not what mapdrv's pages
- * are.) The core inserts them in one go, without the cond_resched() that
- * mapdrv's own loop does between batches.
+ * are.) The core inserts them in one go (map_kernel_pages_complete(), one
+ * insert_pages() call over the whole range, 7.3), with mmap_lock held for
+ * write, without the cond_resched() and the fatal-signal check that
+ * mapdrv's own ->mmap loop makes between batches. What a user sees: an
+ * eager mmap() of a large buffer cannot be interrupted; a process killed
+ * during it dies once every PTE is in (262144 of them for 1 GiB on 4 KiB
+ * pages), and its exit unmaps them. The mapping is not left behind.
  *
  * mapdrv uses ->mmap_prepare where the kernel has both ->mapped and that
  * action, ->mmap everywhere else: without ->mapped the first VMA could not
@@ -48,9 +53,6 @@ int mapdrv_mmap(struct file *file, struct vm_area_struct *vma);
 #define MAPDRV_FOPS_MMAP		.mmap = mapdrv_mmap
 #define MAPDRV_VM_OPS_MAPPED
 #endif
-
-/* Does an eager mapping need the array of buffer pages (struct mapdrv_dev)? */
-#define MAPDRV_MAP_PAGES_BY_ACTION	MAPDRV_USE_MMAP_PREPARE
 
 /*
  * The legacy flags word, for traces. Still readable in 7.x, where it shares

@@ -30,8 +30,8 @@
  * @mmap_calls: successful mmap() calls, since load
  * @live_vmas: VMAs currently mapping @buf, in every process (and mappings
  *	being made, see mapdrv_count())
- * @pages: every page of @buf, for the core to map an eager mapping
- *	(MAPDRV_MAP_PAGES_BY_ACTION); NULL elsewhere
+ * @pages: every page of @buf, for the pages a mapping inserts beside the
+ *	faulting one (mapdrv_vm_init()); fixed while loaded
  * @mode: default MAPDRV_MODE_* of a new open file (module parameter)
  * @window: default window of a new open file (module parameter)
  */

@@ -8,8 +8,9 @@
  * installs the PTE and drops the reference when the page is unmapped.
  * Every mode hands the faulting page back that way. MAPDRV_MODE_AROUND
  * also inserts the other pages of the aligned window around it with
- * vm_insert_pages() (so the VMA is VM_MIXEDMAP), and MAPDRV_MODE_EAGER
- * maps every page when the mapping is made.
+ * vm_insert_pages() (so the VMA is VM_MIXEDMAP), from an array of the
+ * buffer's pages, and MAPDRV_MODE_EAGER maps every page when the mapping
+ * is made.
  *
  * The mapping is described through ->mmap_prepare or ->mmap (compat.h
  * chooses); mapdrv_mmap_begin() decides what it gets for both. No lock is
@@ -21,6 +22,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -28,8 +30,8 @@
 #include "mapdrv.h"
 #include "mapdrv_trace.h"
 
-/* Pages inserted per vm_insert_pages() call: bounds the stack array. */
-#define MAPDRV_INSERT_BATCH	32
+/* Pages an eager ->mmap inserts between two looks at a fatal signal. */
+#define MAPDRV_EAGER_BATCH	512
 
 static struct page *mapdrv_page(struct mapdrv_dev *md, unsigned long pgoff)
 {
@@ -37,16 +39,18 @@ static struct page *mapdrv_page(struct mapdrv_dev *md, unsigned long pgoff)
 }
 
 /*
- * The array of every buffer page, for mmap_action_map_kernel_pages(): the
+ * The array of every buffer page, for the pages a mapping inserts beside
+ * the faulting one: a window's other pages, an eager mapping's (there the
  * core reads it after ->mmap_prepare returned, so it lives as long as the
- * buffer. Only where compat.h maps eager mappings that way. 0 or -ENOMEM.
+ * buffer). One pointer a page, 0.2% of the buffer on 4 KiB pages: it spares
+ * each inserted page a vmalloc_to_page() walk, and lets a window hand
+ * vm_insert_pages() a run of any length without copying. The faulting page
+ * itself is still looked up with vmalloc_to_page(). 0 or -ENOMEM.
  */
 int mapdrv_vm_init(struct mapdrv_dev *md)
 {
 	unsigned long i;
 
-	if (!MAPDRV_MAP_PAGES_BY_ACTION)
-		return 0;
 	md->pages = kvmalloc_array(md->npages, sizeof(*md->pages), GFP_KERNEL);
 	if (!md->pages)
 		return -ENOMEM;
@@ -169,40 +173,24 @@ static vm_fault_t mapdrv_vm_fault(struct vm_fault *vmf)
 }
 
 /*
- * Insert the buffer pages [first, last) (page offsets inside the VMA's
- * range) into @vma, in batches. A page that is mapped already (another
- * thread's fault, a window that overlaps one mapped before) or whose PTE
- * holds something else (a userfaultfd-wp marker) stops a batch with
- * -EBUSY: step over it and go on. 0 or -errno.
+ * Insert the buffer pages [@first, @last) (page offsets inside the VMA's
+ * range) into @vma in ascending order, in one vm_insert_pages() call from
+ * the page array. It stops at the first PTE that is not none: a page
+ * mapped already (another thread's fault, a window that overlaps one
+ * mapped before) or a userfaultfd-wp marker; the pages after it are not
+ * tried. 0 (all inserted), -EBUSY (stopped there) or another -errno.
  */
-static int mapdrv_insert_range(struct vm_area_struct *vma,
+static int mapdrv_insert_pages(struct vm_area_struct *vma,
 			       unsigned long first, unsigned long last)
 {
 	struct mapdrv_dev *md = mapdrv_vma_dev(vma);
-	struct page *pages[MAPDRV_INSERT_BATCH];
-	unsigned long pgoff = first;
+	unsigned long left = last - first;
 
-	while (pgoff < last) {
-		unsigned long n = min_t(unsigned long, last - pgoff,
-					MAPDRV_INSERT_BATCH);
-		unsigned long addr = vma->vm_start +
-				     ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
-		unsigned long i, left = n;
-		int ret;
-
-		for (i = 0; i < n; i++)
-			pages[i] = mapdrv_page(md, pgoff + i);
-		ret = vm_insert_pages(vma, addr, pages, &left);
-		/* @left counts the pages not inserted, the failed one too. */
-		pgoff += n - left;
-		if (ret == -EBUSY)
-			pgoff++;
-		else if (ret)
-			return ret;
-		/* eager on a 1 GiB buffer is 262144 pages: let others run. */
-		cond_resched();
-	}
-	return 0;
+	if (!left)
+		return 0;
+	return vm_insert_pages(vma, vma->vm_start +
+			       ((first - vma->vm_pgoff) << PAGE_SHIFT),
+			       md->pages + first, &left);
 }
 
 /*
@@ -219,7 +207,15 @@ static int mapdrv_insert_range(struct vm_area_struct *vma,
  *
  * The other pages of the window are inserted here first, best effort:
  * .fault runs without the PTE lock and vm_insert_pages() takes it itself.
- * Any of them that is refused faults on its own later.
+ * Two runs, each in ascending order: from the window's first page up to
+ * the faulting one, and from the page after it to the window's end. Each
+ * stops at its first page that is mapped already (or holds a marker), and
+ * the rest of that run is left to fault on its own. So a fault costs what
+ * it maps plus at most two refused PTEs: a refault after MADV_DONTNEED of
+ * one page of a mapped window maps that page alone, for two short calls
+ * (stepping over each mapped page instead would be a call per page of the
+ * window, 511 of them in eager), and a refault after MADV_DONTNEED of a
+ * whole window still maps all of it, as the first touch did.
  */
 static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
 				      unsigned long window)
@@ -235,8 +231,8 @@ static vm_fault_t mapdrv_fault_window(struct vm_fault *vmf,
 	last = min3(round_down(pgoff, window) + window,
 		    vma->vm_pgoff + vma_pages(vma), md->npages);
 	/* Best effort: errors only leave those pages to fault on their own. */
-	mapdrv_insert_range(vma, first, pgoff);
-	mapdrv_insert_range(vma, pgoff + 1, last);
+	mapdrv_insert_pages(vma, first, pgoff);
+	mapdrv_insert_pages(vma, pgoff + 1, last);
 	vmf->page = page;
 	return mapdrv_fault_done(vmf, page, 0);
 }
@@ -403,6 +399,34 @@ int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 	return 0;
 }
 #else
+/*
+ * Insert every page of an eager mapping from ->mmap, MAPDRV_EAGER_BATCH
+ * pages at a time, yielding between batches (a 1 GiB buffer is 262144
+ * pages, all under mmap_lock held for write). A fatal signal ends it with
+ * -EINTR: the process is dying and will not see the mapping. On any
+ * failure the core unmaps what was inserted; ->mmap found the range
+ * empty (the core clears what a MAP_FIXED mapping replaces first), so no
+ * PTE refuses a page. 0 or -errno.
+ */
+static int mapdrv_map_eager(struct vm_area_struct *vma)
+{
+	unsigned long pgoff = vma->vm_pgoff, end = pgoff + vma_pages(vma);
+
+	while (pgoff < end) {
+		unsigned long next = min(end, pgoff + MAPDRV_EAGER_BATCH);
+		int ret;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = mapdrv_insert_pages(vma, pgoff, next);
+		if (ret)
+			return ret;
+		pgoff = next;
+		cond_resched();
+	}
+	return 0;
+}
+
 int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mapdrv_file *mf = mapdrv_file(file);
@@ -422,9 +446,7 @@ int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = p.vm_ops;
 	vma->vm_private_data = mf;
 	if (p.eager) {
-		/* On failure the core unmaps what was inserted. */
-		ret = mapdrv_insert_range(vma, vma->vm_pgoff,
-					  vma->vm_pgoff + vma_pages(vma));
+		ret = mapdrv_map_eager(vma);
 		if (ret) {
 			mapdrv_uncount(mf);
 			return ret;

@@ -855,4 +855,79 @@ TEST_F_TIMEOUT(module_max_size, buffer_of_1_gib_holds_the_golden_words,
 	close(fd);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * An eager mmap() of the whole 1 GiB (262144 PTEs on 4 KiB pages) in a
+ * child that is killed half-way through it (half of what the same mmap()
+ * took here, uninterrupted). Through ->mmap, the driver's insertion loop
+ * sees the fatal signal and fails the mmap() with EINTR: the mapping is
+ * never made, so INFO's mmap_calls does not move; a loop that did not look
+ * would finish it first and count it. Through ->mmap_prepare (7.x) the
+ * core inserts every page in one go and cannot be interrupted (compat.h):
+ * the mmap() is made and counted, and dies with its process. Either way
+ * the child dies of SIGKILL and the live count is back where it was.
+ */
+TEST_F_TIMEOUT(module_max_size, eager_mmap_of_1_gib_in_a_killed_process_is_undone,
+	       MAX_SIZE_TIMEOUT_S)
+{
+	bool prepare = mapdrv_kernel() >= MAPDRV_K7_2;
+	struct mapdrv_info before, after;
+	uint64_t whole, t;
+	struct timespec half;
+	int fd, pipefd[2], status;
+	pid_t pid;
+	void *p;
+
+	if (self->load == -ENOMEM)
+		SKIP(return, "no memory for 1 GiB here");
+	ASSERT_EQ(0, self->load) TH_LOG("%s", strerror(-self->load));
+	ASSERT_EQ(0, mapdrv_wait_dev(true, MAPDRV_DEV_WAIT_MS));
+	fd = mapdrv_open(O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	mapdrv_must_set_mode(_metadata, fd, MAPDRV_MODE_EAGER, 0);
+	t = now_ns();
+	p = mapdrv_must_map(_metadata, fd, 0, GIB, PROT_READ, MAP_SHARED);
+	whole = now_ns() - t;
+	ASSERT_EQ(0, munmap(p, GIB));
+	before = mapdrv_must_info(_metadata, fd);
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(pipefd[0]);
+		if (mapdrv_pipe_put(pipefd[1]))
+			_exit(2);
+		p = mmap(NULL, GIB, PROT_READ, MAP_SHARED, fd, 0);
+		_exit(p == MAP_FAILED ? 3 : 0);
+	}
+	close(pipefd[1]);
+	EXPECT_EQ(0, mapdrv_pipe_get(pipefd[0]));
+	close(pipefd[0]);
+	half.tv_sec = whole / 2 / 1000000000ULL;
+	half.tv_nsec = whole / 2 % 1000000000ULL;
+	nanosleep(&half, NULL);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("the child was not killed by SIGKILL (status %#x): the mmap() of %llu ms ended first",
+		       status, (unsigned long long)(whole / 1000000));
+	after = mapdrv_must_info(_metadata, fd);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+	EXPECT_EQ(before.mmap_calls + (prepare ? 1 : 0), after.mmap_calls)
+		TH_LOG("%s: an eager mmap() killed after %llu of %llu ms",
+		       prepare ? "->mmap_prepare (not interruptible)" :
+				 "->mmap (interruptible)",
+		       (unsigned long long)(whole / 2000000),
+		       (unsigned long long)(whole / 1000000));
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

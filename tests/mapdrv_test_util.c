@@ -672,8 +672,12 @@ bool mapdrv_model_touch(struct mapdrv_model *m, size_t i)
 		lo = m->first;
 	if (hi > m->first + m->npages)
 		hi = m->first + m->npages;
-	for (pg = lo; pg < hi; pg++)
+	/* the two runs, each up to its first page mapped already */
+	for (pg = lo; pg < m->first + i && !m->resident[pg - m->first]; pg++)
 		m->resident[pg - m->first] = 1;
+	for (pg = m->first + i + 1; pg < hi && !m->resident[pg - m->first]; pg++)
+		m->resident[pg - m->first] = 1;
+	m->resident[i] = 1;
 	return true;
 }
 

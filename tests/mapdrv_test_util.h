@@ -197,9 +197,14 @@ int mapdrv_trace_read(struct mapdrv_event *ev, int max);
  * count with what it expects, page by page and fault by fault:
  *  - right after mmap() only an EAGER mapping has pages (all of them);
  *  - touching a page that is not mapped is one call of the fault handler,
- *    which maps the aligned window of mapdrv_pages_per_fault() pages around
- *    it, clipped to the mapping. The window is aligned on the page's offset
- *    in the buffer (vmf->pgoff), not on its virtual address.
+ *    which maps it and the other pages of the aligned window of
+ *    mapdrv_pages_per_fault() pages around it, clipped to the mapping. The
+ *    window is aligned on the page's offset in the buffer (vmf->pgoff), not
+ *    on its virtual address. The other pages go in two runs, each upward:
+ *    from the window's first page to the touched one, and from the page
+ *    after it to the window's end; a run ends at its first page that is
+ *    mapped already, and the pages after that one stay as they were (the
+ *    window's holes beyond a mapped page fault on their own).
  */
 struct mapdrv_model {
 	uint32_t mode;

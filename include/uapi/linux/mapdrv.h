@@ -44,7 +44,7 @@ static inline __u64 mapdrv_pattern(__u64 seed, __u64 off)
  * (the module parameters mode= and window= give the default):
  * FAULT:  lazy, one page per fault (the reference design).
  * AROUND: lazy, each fault maps the aligned window of @window pages around
- *         the faulting one, in one batch.
+ *         the faulting one (up to the pages of it mapped already).
  * EAGER:  every page is mapped at mmap() time.
  */
 #define MAPDRV_MODE_FAULT	0
