@@ -210,10 +210,13 @@ if [ -d "$state/kselftest/mapdrv" ]; then
 	*) ko_plain "$MAPDRV_KO" >/tmp/mapdrv.ko && MAPDRV_KO=/tmp/mapdrv.ko ;;
 	esac
 	export MAPDRV_KO
+	# (runner.sh is written for sh without set -u.) It writes each test's
+	# output through its own open of /dev/stdout (logfile): appended, as
+	# its result lines are, or they overwrite each other in the file.
+	: >/tmp/kselftest.tap
 	# shellcheck source=/dev/null # kselftest's, copied in by the host
-	# (runner.sh is written for sh without set -u.)
 	(set +u && cd "$state/kselftest/mapdrv" && BASE_DIR=$state/kselftest && export BASE_DIR &&
-		. ../kselftest/runner.sh && run_many ./*_test) >/tmp/kselftest.tap 2>&1
+		. ../kselftest/runner.sh && run_many ./*_test) >>/tmp/kselftest.tap 2>&1
 	while read -r line; do
 		name=${line##*selftests: mapdrv: }
 		case "$line" in
