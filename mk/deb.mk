@@ -14,9 +14,9 @@
 
 .PHONY: deb check-install
 
-## deb (package): the Debian packages in build/deb/, with lintian's report
+## deb (package): the Debian packages in build/deb/ (DIST=trixie: in a trixie chroot, build/deb-trixie/), with lintian's report
 deb:
-	MAPDRV_VERSION='$(VERSION)' scripts/deb.sh
+	MAPDRV_VERSION='$(VERSION)' scripts/deb.sh $(DIST)
 
 ## check-install (test): the packages installed and checked in a booted Debian 12, or DIST=trixie's 13 (QEMU, root)
 check-install:
@@ -27,7 +27,12 @@ check-install:
 check-install-all:
 	scripts/check/check-install.sh bookworm trixie
 
+.PHONY: autopkgtest
+## autopkgtest (test): Debian's autopkgtest on the packages in a chroot testbed of Debian 12, or DIST=trixie's 13 (root)
+autopkgtest:
+	scripts/check/autopkgtest.sh $(DIST)
+
 .PHONY: clean-deb
 clean: clean-deb
 clean-deb:
-	rm -rf $(BUILD)/deb
+	rm -rf $(BUILD)/deb $(BUILD)/deb-* $(BUILD)/autopkgtest

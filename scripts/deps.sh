@@ -7,7 +7,8 @@
 # (man pages for make install), bench (jq and gnuplot, which render make
 # bench's figures on the host), dkms (make dkms-check; the kernel headers it
 # builds against are installed by scripts/check/dkms-check.sh), deb (make deb's
-# Build-Depends, lintian, and mkfs.ext4 for make check-install), matrix (the
+# Build-Depends, lintian, and mkfs.ext4 for make check-install), autopkgtest
+# (make autopkgtest: autopkgtest, autodep8, debootstrap), matrix (the
 # chroots some kernels are built in, and debootstrap), cross-ARCH (arm64,
 # ppc64el, s390x: the cross compilers and static libc for the module, tools
 # and tests, and Debian 12's emulator, whose libraries the bookworm-backports
@@ -33,6 +34,7 @@ dkms="dkms:dkms /sbin/modinfo:kmod"
 deb="dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms help2man:help2man lintian:lintian
 g++:g++ /usr/share/build-essential/list:build-essential mkfs.ext4:e2fsprogs"
 matrix="debootstrap:debootstrap unshare:util-linux"
+autopkgtest="autopkgtest:autopkgtest autodep8:autodep8 debootstrap:debootstrap"
 debug="bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev"
 cross_pairs() {
 	arch_vars "$1" || die "unknown architecture '$1' (known: $ARCH_ALL)"
@@ -53,6 +55,7 @@ for group in "${@:-base}"; do
 	dkms) pairs=$dkms ;;
 	deb) pairs=$deb ;;
 	matrix) pairs=$matrix ;;
+	autopkgtest) pairs=$autopkgtest ;;
 	debug) pairs=$debug ;;
 	fuzz) pairs="trinity:trinity" ;;
 	cross) pairs=$(for a in $ARCH_ALL; do [ "$a" = "$MAPDRV_HOST_ARCH" ] || cross_pairs "$a"; done) ;;
