@@ -3,11 +3,11 @@
 #
 # build-module.sh KERNEL_ENV: build mapdrv.ko for the kernel described by a
 # kernel.env file (see fetch-kernel.sh) with W=1, in a copy of the sources
-# under build/mod/<KREL> (or in the kernel's suite chroot, see chroot.sh),
-# and print the path of the .ko. Any compiler warning fails the build. A
+# under build/mod/<KREL> (or in the chroot kernel.env names, see chroot.sh,
+# with the headers fetch-kernel.sh extracted bind-mounted into it), and
+# print the path of the .ko. Any compiler warning fails the build. A
 # kernel of another architecture is cross-built: ARCH= and CROSS_COMPILE=
-# from its kernel.env, its headers extracted by fetch-kernel.sh (bind-mounted
-# into the chroot when it builds in one).
+# from its kernel.env.
 # MAPDRV_MODULE_SRC: build from this copy of the module's sources instead
 # (make module-src lays one out; make mutants uses it), in MAPDRV_MOD_DIR;
 # or from another module's folder, whose Kbuild names it on its obj-m line
@@ -41,13 +41,19 @@ if [ -n "${CROSS_COMPILE:-}" ]; then
 fi
 if [ -z "${BUILD_CHROOT:-}" ]; then
 	make -C "$KDIR" M="$mod" "${kbuild_args[@]}" modules >"$blog" 2>&1 || build_rc=$?
-elif [ -n "${CROSS_COMPILE:-}" ]; then
-	# Another architecture's headers cannot be installed in the chroot:
-	# they stay where fetch-kernel.sh extracted them, seen at the same
-	# path inside; the chroot brings the cross compiler and runs kbuild's
-	# programs (built against its own glibc).
+else
+	# The kernel's headers stay where fetch-kernel.sh extracted them, seen
+	# at the same path inside (a chroot cannot install another
+	# architecture's headers package, nor one of a suite its sources lack:
+	# trixie-backports in a trixie chroot); the chroot brings the compiler
+	# (the suite release's own, or its cross compiler) and runs kbuild's
+	# programs (built against its own glibc), with what they run: pahole
+	# (dwarves) for BTF, perl for W=1's kernel-doc. The sources are copied in
+	# and the module out; objtool reads /proc: mount it in a private namespace.
 	read -r -a chroot_pkgs <<<"${CHROOT_PKGS:-}"
-	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "${chroot_pkgs[@]}" dwarves)
+	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "${chroot_pkgs[@]}" dwarves perl)
+	# One directory per build directory: several trees (worktrees, make
+	# mutants) build in the same chroot.
 	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
 	mkdir -p "$root$inside" "$root$KROOT"
 	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside/$name.ko"
@@ -57,22 +63,6 @@ elif [ -n "${CROSS_COMPILE:-}" ]; then
 		root=$1 kdir=$3 m=$4 && shift 4 && exec chroot "$root" env -i \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$kdir" M="$m" "$@" modules' \
 		sh "$root" "$KROOT" "$KDIR" "$inside" "${kbuild_args[@]}" >"$blog" 2>&1 || build_rc=$?
-	cp "$root$inside/$name.ko" "$mod/$name.ko" 2>/dev/null || true
-else
-	# The kernel's own toolchain and kbuild, installed with its headers
-	# package in a chroot of its suite; the sources are copied in and the
-	# module out. objtool reads /proc: mount it in a private namespace.
-	root=$("$MAPDRV_TOP/scripts/kernel/chroot.sh" "$BUILD_CHROOT" "$HEADERS_PKG" dwarves)
-	# One directory per build directory: several trees (worktrees, make
-	# mutants) build in the same chroot.
-	inside=/build/mapdrv-$KREL-$(printf %s "$mod" | md5sum | cut -c1-12)
-	mkdir -p "$root$inside"
-	rm -f "$root$inside"/*.o "$root$inside"/src/*.o "$root$inside/$name.ko"
-	copy_sources "$root$inside"
-	# shellcheck disable=SC2016 # the inner sh expands $1..$3
-	unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" env -i \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin make -C "$2" M="$3" W=1 modules' \
-		sh "$root" "$KDIR" "$inside" >"$blog" 2>&1 || build_rc=$?
 	cp "$root$inside/$name.ko" "$mod/$name.ko" 2>/dev/null || true
 fi
 if [ "${build_rc:-0}" -ne 0 ]; then

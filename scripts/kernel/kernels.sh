@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The reader of scripts/kernel/kernels.tsv, the one list of the kernels (see
-# its header for the columns). Source it after common.sh and call the
-# functions, or run it:
+# its header for the columns), and the reader and writer of
+# scripts/kernel/kernels-tested.tsv, what the last make check-all that passed
+# a kernel fetched for it (see its header). Source it after common.sh and
+# call the functions, or run it:
 #   kernels.sh names [--every]   the names make check-all runs by default, in
 #                                the table's order (--every: all of them)
 #   kernels.sh get KERNEL FIELD  one field of KERNEL's row (a name or an
@@ -12,22 +14,27 @@
 #                                kernel
 #   kernels.sh table [FILTER...] COLUMN...  the same under a header
 # A FILTER is FIELD=VALUE or FIELD!=VALUE (check-all=yes, arch!=amd64). A
-# COLUMN renders the row for a doc: name (with its aliases), arch, suite,
+# COLUMN renders the row for a doc: name (with its aliases), arch, suite (of
+# several, the one the last passing check-all took and among which),
 # flavour, package (linux-image-FLAVOUR), build (on the host, or in which
 # chroot), pages (16 KiB), hook (->mmap, or ->mmap_prepare +
-# vm_ops->mapped), or "-", a cell the doc writes by hand (left empty here;
+# vm_ops->mapped), release (the kernel release that check-all passed), or
+# "-", a cell the doc writes by hand (left empty here;
 # scripts/lint/kernel-tables.sh keeps the doc's).
 
 KERNELS_TSV=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kernels.tsv
 KERNELS_FIELDS=(name arch suites flavour chroot pages hook check-all aliases)
-KERNELS_COLUMNS=(name arch suite flavour package build pages hook -)
+KERNELS_COLUMNS=(name arch suite flavour package build pages hook release -)
+KERNELS_TESTED_TSV=${KERNELS_TSV%.tsv}-tested.tsv
+KERNELS_TESTED_FIELDS=(name suite version release chroot)
 
 # kernels_load: read the table into kt_names (in order) and kt_row[NAME,FIELD]
 # once, checking every row; a bad table is an error, whoever reads it. The
 # functions below call it; a script that takes many fields with $(...) calls
-# it first, so that the subshells do not read the file again.
+# it first, so that the subshells do not read the file again. It reads
+# kernels-tested.tsv too (kernels_tested_load).
 kt_names=()
-declare -A kt_row=() kt_alias=()
+declare -A kt_row=() kt_alias=() kt_tested=()
 kernels_load() {
 	[ ${#kt_names[@]} -eq 0 ] || return 0
 	local line n=0 f v i
@@ -71,6 +78,69 @@ kernels_load() {
 	for f in "${kt_names[@]}"; do
 		[ -z "${kt_alias[$f]:-}" ] || die "$KERNELS_TSV: $f is a name and an alias of ${kt_alias[$f]}"
 	done
+	kernels_tested_load
+}
+
+# kernels_tested_load: kernels-tested.tsv into kt_tested[NAME,FIELD]. A line
+# of a kernel the table no longer has, or from a suite its row no longer
+# names, is not the row's any more: left out (and dropped by the next
+# kernels_tested_write).
+kernels_tested_load() {
+	local line n=0 i
+	local -a cells
+	[ -f "$KERNELS_TESTED_TSV" ] || return 0
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		if [ "${line:0:5}" = '#name' ]; then
+			[ "${line:1}" = "$(printf '%s\t' "${KERNELS_TESTED_FIELDS[@]}" | sed 's/\t$//')" ] ||
+				die "$KERNELS_TESTED_TSV:$n: the columns are not ${KERNELS_TESTED_FIELDS[*]}"
+			continue
+		fi
+		case "$line" in '#'* | '') continue ;; esac
+		IFS=$'\t' read -r -a cells <<<"$line"
+		[ ${#cells[@]} -eq ${#KERNELS_TESTED_FIELDS[@]} ] ||
+			die "$KERNELS_TESTED_TSV:$n: ${#cells[@]} fields, not ${#KERNELS_TESTED_FIELDS[@]} separated by tabs"
+		[ -n "${kt_row[${cells[0]},name]:-}" ] || continue
+		[[ ,${kt_row[${cells[0]},suites]}, == *,${cells[1]},* ]] || continue
+		for i in "${!KERNELS_TESTED_FIELDS[@]}"; do
+			kt_tested[${cells[0]},${KERNELS_TESTED_FIELDS[$i]}]=${cells[$i]}
+		done
+	done <"$KERNELS_TESTED_TSV"
+}
+
+# kernel_tested_set KERNEL SUITE VERSION RELEASE CHROOT: what a passing run
+# of KERNEL fetched, for kernels_tested_write (an empty field is "-").
+kernel_tested_set() {
+	local k=$1 i v
+	shift
+	for i in 1 2 3 4; do
+		v=${!i}
+		kt_tested[$k,${KERNELS_TESTED_FIELDS[$i]}]=${v:--}
+	done
+	kt_tested[$k,name]=$k
+}
+
+# kernels_tested_write: kernels-tested.tsv from kt_tested, in the table's
+# order under the file's own header (replaced whole, or not at all); 0 if it
+# changed, 1 if it is the same.
+kernels_tested_write() {
+	local k f tmp=$KERNELS_TESTED_TSV.tmp
+	local -a cells
+	{
+		sed -n '/^#name/q;p' "$KERNELS_TESTED_TSV"
+		printf '#%s\n' "$(printf '%s\t' "${KERNELS_TESTED_FIELDS[@]}" | sed 's/\t$//')"
+		for k in "${kt_names[@]}"; do
+			[ -n "${kt_tested[$k,name]:-}" ] || continue
+			cells=()
+			for f in "${KERNELS_TESTED_FIELDS[@]}"; do cells+=("${kt_tested[$k,$f]}"); done
+			printf '%s\n' "$(printf '%s\t' "${cells[@]}" | sed 's/\t$//')"
+		done
+	} >"$tmp"
+	if cmp -s "$tmp" "$KERNELS_TESTED_TSV"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	mv "$tmp" "$KERNELS_TESTED_TSV"
 }
 
 # kernel_name KERNEL: the row's name for a name or an alias; 1 if there is
@@ -120,7 +190,18 @@ kernel_cell() {
 		fi
 		;;
 	arch) out=${kt_row[$k,arch]} ;;
-	suite) v=${kt_row[$k,suites]} out=${v//,/ or } ;;
+	suite)
+		v=${kt_row[$k,suites]}
+		if [[ $v != *,* ]]; then
+			out=$v
+		elif [ -n "${kt_tested[$k,suite]:-}" ]; then
+			a="the newest of"
+			[[ $v == *,*,* ]] || a="the newer of"
+			out=${v%,*} out="${kt_tested[$k,suite]} ($a ${out//,/, } and ${v##*,})"
+		else
+			out=${v%,*} out="${out//,/, } or ${v##*,}"
+		fi
+		;;
 	flavour | package)
 		v=${kt_row[$k,flavour]}
 		if [ "$v" = - ]; then
@@ -133,7 +214,15 @@ kernel_cell() {
 		;;
 	build)
 		v=${kt_row[$k,chroot]}
-		if [ "$v" = - ]; then out="on the host"; else out="in a $v chroot"; fi
+		if [ "$v" = - ]; then
+			out="on the host"
+		elif [ "$v" != release ]; then
+			out="in a $v chroot"
+		elif [ -n "${kt_tested[$k,chroot]:-}" ]; then
+			out="in a ${kt_tested[$k,chroot]} chroot (the release of ${kt_tested[$k,suite]})"
+		else
+			out="in a chroot of the suite's release"
+		fi
 		;;
 	pages) out="${kt_row[$k,pages]%K} KiB" ;;
 	hook)
@@ -141,6 +230,11 @@ kernel_cell() {
 		mmap) out="\`->mmap\`" ;;
 		mmap_prepare) out="\`->mmap_prepare\` + \`vm_ops->mapped\`" ;;
 		esac
+		;;
+	release)
+		v=${kt_tested[$k,release]:-}
+		out="not run yet"
+		[ -z "$v" ] || out=${v%-"${kt_row[$k,flavour]}"}
 		;;
 	-) out= ;;
 	*) die "unknown kernel table column '$2' (${KERNELS_COLUMNS[*]})" ;;
@@ -155,6 +249,7 @@ kernel_column_title() {
 	package) echo "Debian package" ;;
 	build) echo "module built" ;;
 	hook) echo "mmap hook" ;;
+	release) echo "release tested" ;;
 	-) echo "" ;;
 	*) echo "$1" ;;
 	esac

@@ -6,6 +6,9 @@ MAPDRV_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MAPDRV_BUILD=${MAPDRV_BUILD:-$MAPDRV_TOP/build}
 MAPDRV_CACHE=${MAPDRV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mapdrv}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The security suites (bookworm-security, trixie-security) are an archive of
+# their own, beside the main one on Debian's mirrors.
+DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$DEBIAN_MIRROR-security}
 
 # help_from_header SCRIPT [ARG]: if ARG is -h or --help, print SCRIPT's
 # header comment (from its fourth line to `set -e`) and exit 0.
@@ -71,9 +74,10 @@ apt_priv_init() {
 	: >"$dir/state/status.tmp"
 	[ -f "$dir/state/status" ] || mv "$dir/state/status.tmp" "$dir/state/status"
 	rm -f "$dir/state/status.tmp"
-	local comp="main"
+	local comp="main" mirror=$DEBIAN_MIRROR
+	case "$(apt_priv_suite "$spec")" in *-security) mirror=$DEBIAN_SECURITY_MIRROR ;; esac
 	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s %s\n' \
-		"$DEBIAN_MIRROR" "$(apt_priv_suite "$spec")" "$comp" >"$dir/sources.list"
+		"$mirror" "$(apt_priv_suite "$spec")" "$comp" >"$dir/sources.list"
 	# Refresh the lists at most once a day.
 	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ]; then
 		log "apt update ($spec, private state in $dir)"

@@ -3,7 +3,9 @@
 #
 # kernel-tables.sh [--write] [FILE...]: hold the kernel tables of the docs
 # (default: README.md, CONTRIBUTING.md, docs/*.md) to the one list,
-# scripts/kernel/kernels.tsv. A table sits between two markers:
+# scripts/kernel/kernels.tsv, and to what the last passing make check-all
+# of each kernel fetched, scripts/kernel/kernels-tested.tsv (read from the
+# tree: no network). A table sits between two markers:
 #   <!-- kernels:begin [FILTER...] COLUMN... -->
 #   | header cells, one per COLUMN, as the doc words them |
 #   |---|...|
