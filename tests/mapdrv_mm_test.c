@@ -99,6 +99,22 @@ static const enum wp_async wp_async_result[MAPDRV_KERNELS] = {
 	WP_ASYNC_REFUSED,
 };
 
+/*
+ * The refusal ("userfaultfd: prevent registration of special VMAs",
+ * CVE-2026-68166) reached the 6.12 stable branch in 6.12.105 (Debian's
+ * changelog of linux 6.12.118-1 lists it under ChangeLog-6.12.105): Debian
+ * 13's 6.12.118 refuses, bookworm-backports' 6.12.95 still registers.
+ */
+static enum wp_async wp_async_expected(enum mapdrv_kernel k)
+{
+	unsigned int rel = mapdrv_kernel_release();
+
+	if (k == MAPDRV_K6_12 && rel >= MAPDRV_RELEASE(6, 12, 105) &&
+	    rel < MAPDRV_RELEASE(6, 13, 0))
+		return WP_ASYNC_REFUSED;
+	return wp_async_result[k];
+}
+
 /* mseal() (6.10): then munmap() of the sealed mapping is EPERM. */
 static const int mseal_err[MAPDRV_KERNELS] = {
 	ENOSYS, ENOSYS, 0, 0
@@ -444,7 +460,7 @@ TEST_F(mm, uffd_wp_registration_without_wp_async_is_einval)
  * UFFD_FEATURE_WP_ASYNC: UFFDIO_API, UFFDIO_REGISTER and
  * UFFDIO_WRITEPROTECT of the mapping (after MADV_DONTNEED if @unpopulated,
  * so that the kernel leaves uffd-wp PTE markers in the empty PTEs), then a
- * read and a write: each step as wp_async_result[] says for this kernel.
+ * read and a write: each step as wp_async_expected() says for this kernel.
  * Everything in one child: a forked child would not inherit the markers.
  */
 struct wp_async_case {
@@ -457,7 +473,7 @@ static int wp_async_run(void *arg)
 	struct wp_async_case *c = arg;
 	FIXTURE_DATA(mm) *self = c->self;
 	struct mapdrv_report *r = self->report;
-	enum wp_async want = wp_async_result[self->kernel];
+	enum wp_async want = wp_async_expected(self->kernel);
 	struct mm_word w = { .off = self->dev.page + 16 };
 	struct uffdio_writeprotect wp;
 	uint8_t *p;

@@ -209,8 +209,9 @@ FIXTURE_TEARDOWN(uffd_wp)
  *  - without UFFD_FEATURE_WP_ASYNC (before 6.7: 5.10, 6.1), UFFDIO_API
  *    refuses the features with EINVAL (an unknown feature bit), and the
  *    features it offers do not list WP_ASYNC;
- *  - from 7.x, UFFDIO_REGISTER refuses the VMA with EINVAL (only VMAs with
- *    vm_uffd_ops, and no VM_SPECIAL one, may register).
+ *  - from 7.x, and on 6.12.y from 6.12.105 (a stable backport),
+ *    UFFDIO_REGISTER refuses the VMA with EINVAL (no VM_SPECIAL VMA may
+ *    register; 7.x also asks for vm_uffd_ops).
  * It skips only where the kernel has no userfaultfd at all (ENOSYS).
  */
 TEST_F(uffd_wp, read_under_a_wp_marker_returns_the_data)
@@ -261,7 +262,8 @@ TEST_F(uffd_wp, read_under_a_wp_marker_returns_the_data)
 		/*
 		 * 7.x: userfaultfd registers only VMAs whose vm_ops have
 		 * uffd_ops, and never a VM_SPECIAL one: a mapdrv VMA gets
-		 * no markers. Before, WP_ASYNC took any VMA (6.7 to 6.x).
+		 * no markers; so does 6.12.y from 6.12.105. Before, WP_ASYNC
+		 * took any VMA (6.7 to 6.x).
 		 */
 		TH_LOG("UFFDIO_REGISTER refuses a mapdrv VMA (EINVAL): no markers to meet");
 		return;

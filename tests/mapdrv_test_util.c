@@ -744,6 +744,16 @@ enum mapdrv_kernel mapdrv_kernel(void)
 	return (enum mapdrv_kernel)k;
 }
 
+unsigned int mapdrv_kernel_release(void)
+{
+	unsigned int major = 0, minor = 0, sub = 0;
+	struct utsname u;
+
+	if (!uname(&u))
+		sscanf(u.release, "%u.%u.%u", &major, &minor, &sub);
+	return MAPDRV_RELEASE(major, minor, sub & 0xffff);
+}
+
 const char *mapdrv_kernel_name(enum mapdrv_kernel k)
 {
 	static const char *const names[MAPDRV_KERNELS] = {

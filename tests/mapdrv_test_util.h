@@ -134,6 +134,16 @@ enum mapdrv_kernel mapdrv_kernel(void);
 const char *mapdrv_kernel_name(enum mapdrv_kernel k);
 
 /*
+ * The running kernel's uname release as MAPDRV_RELEASE(major, minor,
+ * sublevel), for the few changes a stable branch took part-way through
+ * (Debian's releases carry the sublevel: "6.12.118+deb13-cloud-amd64";
+ * bookworm's "6.1.0-57" does not, and reads as 6.1.0).
+ */
+#define MAPDRV_RELEASE(major, minor, sub) \
+	((unsigned int)(major) << 24 | (unsigned int)(minor) << 16 | (sub))
+unsigned int mapdrv_kernel_release(void);
+
+/*
  * Risky steps run in a child with a deadline (mapdrv_run_bounded()): a hang
  * is killed and fails the test, never skips it. The child tells what it is
  * doing and why it failed through a shared page, struct mapdrv_report.
