@@ -30,8 +30,11 @@
 #include "mapdrv.h"
 #include "mapdrv_trace.h"
 
-/* Pages an eager ->mmap inserts between two looks at a fatal signal. */
-#define MAPDRV_EAGER_BATCH	512
+/*
+ * Pages an eager ->mmap inserts between two looks at a fatal signal, and
+ * the page array's fill at load between two resched points.
+ */
+#define MAPDRV_BATCH	512
 
 static struct page *mapdrv_page(struct mapdrv_dev *md, unsigned long pgoff)
 {
@@ -45,7 +48,8 @@ static struct page *mapdrv_page(struct mapdrv_dev *md, unsigned long pgoff)
  * buffer). One pointer a page, 0.2% of the buffer on 4 KiB pages: it spares
  * each inserted page a vmalloc_to_page() walk, and lets a window hand
  * vm_insert_pages() a run of any length without copying. The faulting page
- * itself is still looked up with vmalloc_to_page(). 0 or -ENOMEM.
+ * itself is still looked up with vmalloc_to_page(). The fill yields every
+ * MAPDRV_BATCH pages (a 1 GiB buffer is 262144 lookups). 0 or -ENOMEM.
  */
 int mapdrv_vm_init(struct mapdrv_dev *md)
 {
@@ -54,8 +58,11 @@ int mapdrv_vm_init(struct mapdrv_dev *md)
 	md->pages = kvmalloc_array(md->npages, sizeof(*md->pages), GFP_KERNEL);
 	if (!md->pages)
 		return -ENOMEM;
-	for (i = 0; i < md->npages; i++)
+	for (i = 0; i < md->npages; i++) {
 		md->pages[i] = mapdrv_page(md, i);
+		if (!((i + 1) % MAPDRV_BATCH))
+			cond_resched();
+	}
 	return 0;
 }
 
@@ -184,10 +191,11 @@ static int mapdrv_insert_pages(struct vm_area_struct *vma,
 			       unsigned long first, unsigned long last)
 {
 	struct mapdrv_dev *md = mapdrv_vma_dev(vma);
-	unsigned long left = last - first;
+	unsigned long left;
 
-	if (!left)
+	if (first >= last)
 		return 0;
+	left = last - first;
 	return vm_insert_pages(vma, vma->vm_start +
 			       ((first - vma->vm_pgoff) << PAGE_SHIFT),
 			       md->pages + first, &left);
@@ -400,7 +408,7 @@ int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 }
 #else
 /*
- * Insert every page of an eager mapping from ->mmap, MAPDRV_EAGER_BATCH
+ * Insert every page of an eager mapping from ->mmap, MAPDRV_BATCH
  * pages at a time, yielding between batches (a 1 GiB buffer is 262144
  * pages, all under mmap_lock held for write). A fatal signal ends it with
  * -EINTR: the process is dying and will not see the mapping. On any
@@ -413,16 +421,16 @@ static int mapdrv_map_eager(struct vm_area_struct *vma)
 	unsigned long pgoff = vma->vm_pgoff, end = pgoff + vma_pages(vma);
 
 	while (pgoff < end) {
-		unsigned long next = min(end, pgoff + MAPDRV_EAGER_BATCH);
+		unsigned long next = min(end, pgoff + MAPDRV_BATCH);
 		int ret;
 
+		cond_resched();
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		ret = mapdrv_insert_pages(vma, pgoff, next);
 		if (ret)
 			return ret;
 		pgoff = next;
-		cond_resched();
 	}
 	return 0;
 }

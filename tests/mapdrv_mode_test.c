@@ -571,6 +571,26 @@ static int64_t check_pages(FIXTURE_DATA(mode_map) *self, const uint8_t *p,
 }
 
 /*
+ * The start of the refault tests: model @m of a read-only shared mapping of
+ * @npages buffer pages from @first, the mapping, its pages checked (a touch
+ * of every one) and the model touched the same: the mapping.
+ */
+static uint8_t *map_touched(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(mode_map) *self,
+			    struct mapdrv_model *m, size_t first,
+			    size_t npages)
+{
+	uint8_t *p;
+
+	model(_metadata, self, m, first, npages);
+	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
+			    npages * self->dev.page, PROT_READ, MAP_SHARED);
+	EXPECT_EQ(-1, check_pages(self, p, first, npages));
+	mapdrv_model_touch_range(m, 0, npages);
+	return p;
+}
+
+/*
  * The populate tests map the buffer from page 3 on, so that the first
  * window is cut by the mapping's start.
  */
@@ -725,11 +745,7 @@ TEST_F(mode_map, touch_after_madvise_dontneed_maps_one_window_again)
 	uint64_t before;
 	uint8_t *p;
 
-	model(_metadata, self, &m, first, n);
-	p = mapdrv_must_map(_metadata, self->dev.fd, first * self->dev.page,
-			    n * self->dev.page, PROT_READ, MAP_SHARED);
-	ASSERT_EQ(-1, check_pages(self, p, first, n));
-	mapdrv_model_touch_range(&m, 0, n);
+	p = map_touched(_metadata, self, &m, first, n);
 	ASSERT_EQ(0, madvise(p, n * self->dev.page, MADV_DONTNEED))
 		TH_LOG("MADV_DONTNEED: %s", strerror(errno));
 	mapdrv_model_drop(&m, 0, n);
@@ -757,11 +773,7 @@ TEST_F(mode_map, refault_stops_each_run_at_the_first_page_still_mapped)
 	uint64_t before;
 	uint8_t *p;
 
-	model(_metadata, self, &m, 0, n);
-	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
-			    PROT_READ, MAP_SHARED);
-	ASSERT_EQ(-1, check_pages(self, p, 0, n));
-	mapdrv_model_touch_range(&m, 0, n);
+	p = map_touched(_metadata, self, &m, 0, n);
 	/* drop 33-34, 36-37 and 40, keep 32, 35 (then touched), 38-39 */
 	ASSERT_EQ(0, madvise(p + 33 * self->dev.page, 2 * self->dev.page,
 			     MADV_DONTNEED));
@@ -797,11 +809,7 @@ TEST_F(mode_map, refault_of_every_16th_page_is_one_fault_each)
 	uint64_t before;
 	uint8_t *p;
 
-	model(_metadata, self, &m, 0, n);
-	p = mapdrv_must_map(_metadata, self->dev.fd, 0, n * self->dev.page,
-			    PROT_READ, MAP_SHARED);
-	ASSERT_EQ(-1, check_pages(self, p, 0, n));
-	mapdrv_model_touch_range(&m, 0, n);
+	p = map_touched(_metadata, self, &m, 0, n);
 	for (i = 0; i < n; i += 16, dropped++) {
 		ASSERT_EQ(0, madvise(p + i * self->dev.page, self->dev.page,
 				     MADV_DONTNEED))

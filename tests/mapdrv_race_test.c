@@ -94,15 +94,11 @@ static void *race_setter(void *arg)
 static void race_wait_for(unsigned long *c)
 {
 	unsigned long from = __atomic_load_n(c, __ATOMIC_ACQUIRE);
-	struct timespec t0, t;
+	uint64_t end = mapdrv_now_ns() + 1000000000ULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (__atomic_load_n(c, __ATOMIC_ACQUIRE) == from) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
-		    (t.tv_nsec - t0.tv_nsec) >= 1000000000L)
+	while (__atomic_load_n(c, __ATOMIC_ACQUIRE) == from)
+		if (mapdrv_now_ns() >= end)
 			return;
-	}
 }
 
 /* Pages of a RACE_PAGES mapping at buffer offset 0 resident after a touch of page 0. */

@@ -529,6 +529,14 @@ int mapdrv_pipe_get(int fd)
 }
 
 /* waitpid(2) for @pid: its exit code, 128 + the signal that killed it, -1. */
+uint64_t mapdrv_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 int mapdrv_wait_child(pid_t pid)
 {
 	int status;
@@ -813,7 +821,7 @@ int mapdrv_failed(struct mapdrv_report *r, const char *file, int line,
 int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms)
 {
 	const struct timespec tick = { .tv_nsec = 5 * 1000 * 1000 };
-	struct timespec now, end;
+	uint64_t end;
 	int status;
 	pid_t pid;
 
@@ -823,13 +831,7 @@ int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms)
 		return -errno;
 	if (pid == 0)
 		_exit(fn(arg));
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000 * 1000;
-	if (end.tv_nsec >= 1000 * 1000 * 1000) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000 * 1000 * 1000;
-	}
+	end = mapdrv_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
 	for (;;) {
 		pid_t got = waitpid(pid, &status, WNOHANG);
 
@@ -837,9 +839,7 @@ int mapdrv_run_bounded(int (*fn)(void *arg), void *arg, int timeout_ms)
 			break;
 		if (got < 0 && errno != EINTR)
 			return -errno;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec ||
-		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
+		if (mapdrv_now_ns() >= end) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return -ETIMEDOUT;

@@ -115,6 +115,8 @@ int mapdrv_kmsg_count(int fd, const char *a, const char *b, char *match,
 int mapdrv_pipe_put(int fd);
 int mapdrv_pipe_get(int fd);
 int mapdrv_wait_child(pid_t pid);
+/* CLOCK_MONOTONIC in nanoseconds: deadlines and spans of the tests. */
+uint64_t mapdrv_now_ns(void);
 
 /*
  * The kernels of the matrix, oldest first: the columns of the tables of
