@@ -41,6 +41,8 @@ enum class clock_kind { wall, instructions };
 struct options {
 	std::string device = mapdrv::default_device_path;
 	std::string remap_device = "/dev/mapdrv_remap";	/* absent: not measured */
+	std::string floor_array_device = "/dev/mapdrv_floor_array";	/* likewise */
+	std::string floor_none_device = "/dev/mapdrv_floor_none";
 	clock_kind clock = clock_kind::wall;
 	std::vector<std::uint64_t> curve_sizes;	/* --curve-sizes, bytes */
 	unsigned curve_reps = 1;

@@ -74,6 +74,7 @@ void run_members(json_writer &j, const results &r)
 	j.key("repetitions").integer(r.reps);
 	j.key("warmup_rounds").integer(1);
 	j.key("seconds").raw(fmt("%.10g", r.seconds));
+	j.key("clock_overhead").raw(fmt("%.10g", r.clock_overhead));
 	j.key("notes").begin_array();
 	for (const std::string &n : r.notes)
 		j.str(n);
@@ -91,6 +92,23 @@ void curve_value(json_writer &j, const std::vector<series> &curve)
 	for (const series &p : curve)
 		series_value(j, p);
 	j.end_array();
+}
+
+/* "key": {"one": {...}, "every_16th": {...}, "all": {...}}, or why not. */
+void refault_value(json_writer &j, const char *key, const refault_set &set)
+{
+	j.key(key);
+	if (!set.unsupported.empty()) {
+		j.str(set.unsupported);
+		return;
+	}
+	j.begin_object();
+	for (std::size_t p = 0; p < refault_patterns; ++p) {
+		const refault_results &r = set.pattern[p];
+		series_object(j, refault_name(p), {{"cost", &r.cost}, {"faults", &r.faults},
+						   {"insert_calls", &r.insert_calls}});
+	}
+	j.end_object();
 }
 
 void subject_value(json_writer &j, const subject &s)
@@ -111,6 +129,8 @@ void subject_value(json_writer &j, const subject &s)
 	series_object(j, "map_populate", {{"cost", &s.mpop}, {"faults", &s.mpop_faults}});
 	series_object(j, "madv_populate_read", {{"cost", &s.madv}, {"faults", &s.madv_faults}});
 	series_object(j, "warm_read", {{"cost", &s.warm}});
+	refault_value(j, "refault", s.refault);
+	refault_value(j, "refault_wp", s.refault_wp);
 	if (!s.t1.samples.empty())
 		series_object(j, "threads", {{"one", &s.t1}, {"two", &s.t2}});
 	if (!s.curve_touch.empty()) {

@@ -47,6 +47,21 @@ __attribute__((noinline)) std::uint64_t touch_pages(const std::byte *base, std::
 	return bad;
 }
 
+__attribute__((noinline)) std::uint64_t touch_every(const std::byte *base, std::size_t first,
+						    std::size_t n, std::size_t step,
+						    std::size_t page, std::uint64_t key,
+						    std::uint64_t mask)
+{
+	std::uint64_t bad = 0;
+	for (std::size_t i = first; i < first + n * step; i += step) {
+		const std::uint64_t off = static_cast<std::uint64_t>(i) * page;
+		std::uint64_t w;
+		std::memcpy(&w, base + off, sizeof(w));
+		bad += (le64toh(w) != (key ^ (off & mask)));
+	}
+	return bad;
+}
+
 __attribute__((noinline)) std::uint64_t compute_pages(std::size_t first, std::size_t n)
 {
 	std::uint64_t x = 0x9e3779b97f4a7c15ULL ^ first;

@@ -23,6 +23,11 @@ std::uint64_t minor_faults();
 std::uint64_t touch_pages(const std::byte *base, std::size_t first, std::size_t n,
 			  std::size_t page, std::uint64_t key, std::uint64_t mask);
 
+/* The same, one read at each @step-th page: first, first + step, ... (n reads). */
+std::uint64_t touch_every(const std::byte *base, std::size_t first, std::size_t n,
+			  std::size_t step, std::size_t page, std::uint64_t key,
+			  std::uint64_t mask);
+
 /*
  * Computation standing for @n pages of work: a few hundred dependent
  * xorshift steps a page, no memory access.

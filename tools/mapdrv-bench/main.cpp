@@ -11,13 +11,16 @@
  *   4. read() of the whole device vs the same copy in user space
  *   5. first touch by 1 thread vs 2 threads on disjoint halves (wall clock)
  *   6. cost curves: mmap and first touch against the mapping size
+ *   7. refaults: MADV_DONTNEED of one page, of every 16th, of all, then a
+ *      read of each (and over userfaultfd-wp markers where the kernel
+ *      allows), with the vm_insert_pages() calls per refault
  * Costs are per page, in ns or, in a guest under QEMU -icount, instructions
  * (--clock). The output is one JSON document of every sample (--out);
  * medians, ratios, targets, tables, charts and the regression gate are made
  * from it by scripts/bench/ on the host. --profile traces one fault of each
  * subject instead.
  *
- * The files: measure.cpp, steps.cpp and curves.cpp fill one results
+ * The files: measure.cpp, steps.cpp, refault.cpp and curves.cpp fill one results
  * structure (results.hpp); bench_json.cpp writes it; profile.cpp and
  * trace_tree.cpp are the ftrace profile.
  *
@@ -55,7 +58,9 @@ void print_help()
 "driver (fault; around, with each window; eager), next to baselines of the\n"
 "same size: anonymous memory (MAP_PRIVATE, read faults, THP off), a memfd\n"
 "(shmem) MAP_SHARED mapping, which the kernel maps with fault-around, and,\n"
-"where the module mapdrv_remap is loaded, remap_vmalloc_range() at mmap.\n"
+"where the module mapdrv_remap is loaded, remap_vmalloc_range() at mmap,\n"
+"and where mapdrv_floor is loaded, the floors of a page-backed fault: a\n"
+".fault that takes its page from an array, and one that does no work.\n"
 "\n"
 "First touch: one read per page of a fresh mapping, its cost and minor\n"
 "faults per page. Populate: the same after MAP_POPULATE, and after\n"
@@ -65,6 +70,11 @@ void print_help()
 "CPU, in user space. Threads (wall clock only): first touch by 1 thread vs\n"
 "2 threads on disjoint halves, next to the same split of pure computation.\n"
 "Cost curves (--curve-sizes): mmap and first touch at other mapping sizes.\n"
+"Refaults: a mapping touched in full, then MADV_DONTNEED of one page (64\n"
+"times, one after the other), of every 16th page and of every page, and a\n"
+"read of each dropped page; the same over userfaultfd-wp markers where\n"
+"the kernel registers the mapping for UFFD_FEATURE_WP_ASYNC; then, in a\n"
+"pass of its own, vm_insert_pages() calls per refault, counted by a kprobe.\n"
 "\n"
 "Every measurement is repeated on a fresh mapping (after one discarded\n"
 "warm-up round in which every byte is checked), the repetitions interleaved\n"
@@ -95,6 +105,10 @@ void print_help()
 "                        then left out)\n"
 "  -R, --remap-device=PATH  the remap_vmalloc_range() baseline's device\n"
 "                        (default: /dev/mapdrv_remap; not measured if absent)\n"
+"      --floor-array-device=PATH  the array floor's device\n"
+"                        (default: /dev/mapdrv_floor_array; likewise)\n"
+"      --floor-none-device=PATH  the empty floor's device\n"
+"                        (default: /dev/mapdrv_floor_none; likewise)\n"
 "  -C, --curve-sizes=LIST  comma-separated BYTES: also measure mmap and first\n"
 "                        touch per page at each of these mapping sizes\n"
 "      --curve-reps=N    repetitions of the cost curves, 1 to 1000 (default 1)\n"
@@ -161,6 +175,8 @@ std::vector<std::uint64_t> parse_sizes(const char *arg)
 enum long_only : int {
 	opt_curve_reps = 256,
 	opt_profile_depth,
+	opt_floor_array_device,
+	opt_floor_none_device,
 };
 
 /* The options with a value that is a number or a list. */
@@ -194,6 +210,8 @@ cli::action parse_args(int argc, char **argv, options &opt)
 		{ "curve-reps",     required_argument, nullptr, opt_curve_reps },
 		{ "profile",        no_argument,       nullptr, 'p' },
 		{ "profile-depth",  required_argument, nullptr, opt_profile_depth },
+		{ "floor-array-device", required_argument, nullptr, opt_floor_array_device },
+		{ "floor-none-device",  required_argument, nullptr, opt_floor_none_device },
 		{ "device",  required_argument, nullptr, 'd' },
 		{ "size",    required_argument, nullptr, 's' },
 		{ "reps",    required_argument, nullptr, 'r' },
@@ -220,6 +238,8 @@ cli::action parse_args(int argc, char **argv, options &opt)
 			break;
 		case 'c': opt.clock = parse_clock(arg); break;
 		case 'R': opt.remap_device = arg; break;
+		case opt_floor_array_device: opt.floor_array_device = arg; break;
+		case opt_floor_none_device: opt.floor_none_device = arg; break;
 		case 'p': opt.profile = true; break;
 		case 'o': opt.out = arg; break;
 		case 'm': opt.machine = arg; break;

@@ -51,10 +51,10 @@ void runner::progress(const std::string &msg) const
 	}
 }
 
-/* The remap module stamps mapdrv's pattern with seed 0. */
+/* The baseline and floor modules stamp mapdrv's pattern with seed 0. */
 std::uint64_t runner::seed_of(const subject &s) const
 {
-	return s.k == kind::remap ? 0 : res_.info.seed;
+	return s.k == kind::mapdrv || s.k == kind::shmem ? res_.info.seed : 0;
 }
 
 std::uint64_t runner::key_of(const subject &s) const
@@ -69,14 +69,17 @@ std::size_t runner::limit_of(const subject &s) const
 	case kind::mapdrv: return static_cast<std::size_t>(res_.info.size);
 	case kind::shmem: return memfd_bytes_;
 	case kind::remap: return remap_bytes_;
+	case kind::floor_array:
+	case kind::floor_none: return floor_bytes_;
 	case kind::anon: break;
 	}
 	return SIZE_MAX;
 }
 
+/* floor-none maps its buffer's first page everywhere: the word at offset 0. */
 std::uint64_t runner::mask_of(const subject &s) const
 {
-	return s.k == kind::anon ? 0 : ~std::uint64_t{0};
+	return s.k == kind::anon || s.k == kind::floor_none ? 0 : ~std::uint64_t{0};
 }
 
 void runner::check_pages(const subject &s, std::uint64_t bad, const char *what) const
@@ -211,6 +214,7 @@ void runner::setup_baselines()
 	shmem.curve = true;
 	res_.subjects.push_back(std::move(shmem));
 	setup_remap();
+	setup_floors();
 
 	/*
 	 * Written anonymous buffers (real pages, not the zero page): the source
@@ -235,33 +239,43 @@ void runner::setup_baselines()
 }
 
 /*
+ * A benchmark-only module's device, open, with its buffer's size in @bytes
+ * (its size parameter, rounded up to whole pages); none, with a note, if
+ * it is not loaded or too small for the run.
+ */
+mapdrv::unique_fd runner::open_baseline(const std::string &path, const char *module, std::size_t &bytes)
+{
+	mapdrv::unique_fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!f) {
+		res_.notes.push_back(fmt("%s not measured: %s: %s (insmod %s.ko size=...)", module,
+					 path.c_str(), std::strerror(errno), module));
+		return f;
+	}
+	std::FILE *p = std::fopen(fmt("/sys/module/%s/parameters/size", module).c_str(), "r");
+	unsigned long long size = 0;
+	if (p) {
+		if (std::fscanf(p, "%llu", &size) != 1)
+			size = 0;
+		std::fclose(p);
+	}
+	bytes = static_cast<std::size_t>((size + page_ - 1) / page_ * page_);
+	if (bytes < bytes_) {
+		res_.notes.push_back(fmt("%s not measured: its buffer is %zu bytes, less than %zu",
+					 module, bytes, bytes_));
+		return {};
+	}
+	return f;
+}
+
+/*
  * remap: the buffer of the benchmark-only module mapdrv_remap, mapped by
  * remap_vmalloc_range() at mmap time. Measured where it is loaded.
  */
 void runner::setup_remap()
 {
-	const int fd = ::open(opt_.remap_device.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		res_.notes.push_back(fmt("remap baseline not measured: %s: %s (insmod "
-					 "mapdrv_remap.ko size=...)", opt_.remap_device.c_str(),
-					 std::strerror(errno)));
+	remap_fd_ = open_baseline(opt_.remap_device, "mapdrv_remap", remap_bytes_);
+	if (!remap_fd_)
 		return;
-	}
-	remap_fd_.reset(fd);
-	/* The module rounds its size parameter up to whole pages. */
-	std::FILE *f = std::fopen("/sys/module/mapdrv_remap/parameters/size", "r");
-	unsigned long long size = 0;
-	if (f) {
-		if (std::fscanf(f, "%llu", &size) != 1)
-			size = 0;
-		std::fclose(f);
-	}
-	remap_bytes_ = static_cast<std::size_t>((size + page_ - 1) / page_ * page_);
-	if (remap_bytes_ < bytes_) {
-		res_.notes.push_back(fmt("remap baseline not measured: its buffer is %zu bytes, "
-					 "less than %zu", remap_bytes_, bytes_));
-		return;
-	}
 	subject remap;
 	remap.k = kind::remap;
 	remap.name = "remap";
@@ -269,16 +283,36 @@ void runner::setup_remap()
 	res_.subjects.push_back(std::move(remap));
 }
 
+/*
+ * The floors of a page-backed fault: the benchmark-only module
+ * mapdrv_floor, whose .fault takes the page from an array (floor-array) or
+ * is always the same page (floor-none). Measured where it is loaded.
+ */
+void runner::setup_floors()
+{
+	std::size_t none_bytes = 0;
+	floor_array_fd_ = open_baseline(opt_.floor_array_device, "mapdrv_floor", floor_bytes_);
+	floor_none_fd_ = open_baseline(opt_.floor_none_device, "mapdrv_floor", none_bytes);
+	if (!floor_array_fd_ || !floor_none_fd_)
+		return;
+	for (const kind k : {kind::floor_array, kind::floor_none}) {
+		subject floor;
+		floor.k = k;
+		floor.name = kind_name(k);
+		res_.subjects.push_back(std::move(floor));
+	}
+}
+
 /* A fresh mapping of @s, timing the mmap() call alone. */
 mapdrv::mapping runner::map(const subject &s, std::size_t bytes, int extra_flags,
-			    double &mmap_ns) const
+			    double &mmap_ns, bool writable_file) const
 {
 	mapdrv::mapping m;
 	std::int64_t t0 = 0, t1 = 0;
 	switch (s.k) {
 	case kind::mapdrv: {
 		/* A fresh file: SET_MODE is refused while a file has mappings. */
-		const mapdrv::device d(opt_.device, O_RDONLY | O_CLOEXEC);
+		const mapdrv::device d(opt_.device, (writable_file ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 		if (s.set_mode) {
 			const int err = set_mode(d.fd(), s.mode, s.window);
 			if (err)
@@ -309,6 +343,14 @@ mapdrv::mapping runner::map(const subject &s, std::size_t bytes, int extra_flags
 		m = mapdrv::mapping(remap_fd_.get(), 0, bytes, PROT_READ, MAP_SHARED | extra_flags);
 		t1 = now_ns();
 		break;
+	case kind::floor_array:
+	case kind::floor_none: {
+		const int fd = s.k == kind::floor_array ? floor_array_fd_.get() : floor_none_fd_.get();
+		t0 = now_ns();
+		m = mapdrv::mapping(fd, 0, bytes, PROT_READ, MAP_SHARED | extra_flags);
+		t1 = now_ns();
+		break;
+	}
 	}
 	mmap_ns = static_cast<double>(t1 - t0);
 	return m;
@@ -324,6 +366,7 @@ void runner::round(bool record, bool verify)
 		populate_map(s, record);
 		populate_madvise(s, record);
 		warm_read(s, record, verify);
+		refault(s, record);
 		if (s.threads && !res_.instructions())
 			threads(s, record);
 	}
@@ -352,6 +395,7 @@ void runner::setup()
 	check_size();
 	probe_modes();
 	setup_baselines();
+	measure_clock_overhead();
 	if (res_.instructions())
 		res_.notes.push_back("thread scaling needs real parallelism: it is measured in the "
 				     "wall-clock mode only (make bench-wallclock)");
@@ -369,6 +413,7 @@ void runner::run()
 		round(true, false);
 	}
 	curves();
+	refault_calls();
 	res_.seconds = static_cast<double>(now_ns() - start) / 1e9;
 }
 

@@ -17,6 +17,8 @@
 
 namespace mapdrv::bench {
 
+class kprobe_counter;
+
 class runner {
 public:
 	runner(const options &opt, results &res);
@@ -33,11 +35,14 @@ private:
 	void setup();
 	void setup_baselines();
 	void setup_remap();
+	void setup_floors();
+	mapdrv::unique_fd open_baseline(const std::string &path, const char *module,
+					std::size_t &bytes);
 	void fill_memfd(std::size_t bytes);
 	void round(bool record, bool verify);
 
 	mapdrv::mapping map(const subject &s, std::size_t bytes, int extra_flags,
-			    double &mmap_ns) const;
+			    double &mmap_ns, bool writable_file = false) const;
 	[[nodiscard]] std::size_t limit_of(const subject &s) const;
 	[[nodiscard]] std::uint64_t seed_of(const subject &s) const;
 	[[nodiscard]] std::uint64_t key_of(const subject &s) const;
@@ -58,6 +63,11 @@ private:
 	double time_read(bool verify);
 	template <typename Copy>
 	double time_copy(Copy copy);
+	void refault(subject &s, bool record);
+	void refault_set_of(subject &s, refault_set &set, bool wp, bool record,
+			    kprobe_counter *calls);
+	void refault_calls();
+	void measure_clock_overhead();
 	void curves();
 	void curve_point(subject &s, std::size_t i, std::size_t bytes);
 	void profile_subject(const subject &s);
@@ -67,8 +77,8 @@ private:
 	mapdrv::device dev_;
 	std::size_t page_ = 0, pages_ = 0, bytes_ = 0;
 	std::size_t rotation_ = 0;	/* no subject always goes first */
-	mapdrv::unique_fd memfd_, remap_fd_;
-	std::size_t memfd_bytes_ = 0, remap_bytes_ = 0;
+	mapdrv::unique_fd memfd_, remap_fd_, floor_array_fd_, floor_none_fd_;
+	std::size_t memfd_bytes_ = 0, remap_bytes_ = 0, floor_bytes_ = 0;
 	mapdrv::mapping anon_src_, dst_;	/* written anonymous buffers */
 	bool madv_populate_ok_ = true;
 	std::string madv_populate_why_;

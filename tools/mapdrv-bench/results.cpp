@@ -21,6 +21,8 @@ const char *kind_name(kind k)
 	case kind::anon: return "anon";
 	case kind::shmem: return "shmem";
 	case kind::remap: return "remap";
+	case kind::floor_array: return "floor-array";
+	case kind::floor_none: return "floor-none";
 	}
 	return "?";
 }
@@ -31,6 +33,16 @@ const char *mode_name(std::uint32_t mode)
 	case MAPDRV_MODE_FAULT: return "fault";
 	case MAPDRV_MODE_AROUND: return "around";
 	case MAPDRV_MODE_EAGER: return "eager";
+	default: return "?";
+	}
+}
+
+const char *refault_name(std::size_t pattern)
+{
+	switch (pattern) {
+	case refault_one: return "one";
+	case refault_every_16th: return "every_16th";
+	case refault_all: return "all";
 	default: return "?";
 	}
 }

@@ -17,7 +17,7 @@
 
 namespace mapdrv::bench {
 
-enum class kind { mapdrv, anon, shmem, remap };
+enum class kind { mapdrv, anon, shmem, remap, floor_array, floor_none };
 
 const char *kind_name(kind k);
 const char *mode_name(std::uint32_t mode);
@@ -31,6 +31,28 @@ struct series {
 };
 
 /*
+ * A refault: a mapping touched in full, then MADV_DONTNEED of some of its
+ * pages and one read of each dropped page. Per refaulted page: the touch
+ * (cost), minor faults; per fault: vm_insert_pages() calls (a pass of its
+ * own, with a kprobe on it).
+ */
+enum refault_pattern : std::size_t { refault_one, refault_every_16th, refault_all, refault_patterns };
+
+const char *refault_name(std::size_t pattern);
+
+struct refault_results {
+	series cost, faults, insert_calls;
+};
+
+/* Every pattern, or why the subject takes no refault (a string). */
+struct refault_set {
+	refault_results pattern[refault_patterns];
+	std::string unsupported;
+
+	void set_unsupported(const std::string &why) { unsupported = why; }
+};
+
+/*
  * One thing mapped and measured: a mode of the driver, or a baseline.
  * Costs are per page, in the run's unit (ns or instructions).
  */
@@ -38,7 +60,8 @@ struct subject {
 	kind k = kind::mapdrv;
 	std::uint32_t mode = MAPDRV_MODE_FAULT;
 	std::uint32_t window = 0;
-	std::string name;	/* "fault", "around-16", "eager", "anon", "shmem", "remap" */
+	std::string name;	/* "fault", "around-16", "eager", "anon", "shmem", "remap",
+				   "floor-array", "floor-none" */
 	bool set_mode = false;	/* MAPDRV_IOC_SET_MODE before each mmap */
 	bool threads = false;	/* part of the thread test */
 	bool curve = false;	/* part of the cost curves */
@@ -49,6 +72,8 @@ struct subject {
 	series mpop, mpop_faults, madv, madv_faults;
 	/* 3. warm streaming read */
 	series warm;
+	/* refaults, plain and over userfaultfd-wp markers */
+	refault_set refault, refault_wp;
 	/* 5. threads: first touch by 1 and by 2 threads (wall clock only) */
 	series t1, t2;
 	/* Cost curves: mmap and first touch, per page, one entry per curve size. */
@@ -92,6 +117,7 @@ struct results {
 	std::vector<std::uint64_t> curve_sizes;	/* bytes */
 	unsigned curve_reps = 0;
 	std::vector<std::string> notes;	/* unsupported modes and the like */
+	double clock_overhead = 0;	/* an empty timed touch: taken off a one-page refault */
 
 	/* What was measured. */
 	std::vector<subject> subjects;
