@@ -76,11 +76,21 @@ def title:
 	(if .environment.machine != "" then " (\(.environment.machine))" else "" end) +
 	", \(.environment.cpus) CPUs";
 
+# The refault patterns of bench.json, with their names in tables.
+def refault_patterns: [["one", "1 page"], ["every_16th", "every 16th"], ["all", "all pages"]];
+# A subject's refault @pattern ("one", ...) of "refault" or "refault_wp", or
+# the string that says why there is none.
+def refault_of($set; $pattern): .[$set] | if type == "object" then .[$pattern] else . end;
+def refault_cost($set; $pattern): refault_of($set; $pattern) | if type == "object" then .cost else . end;
+
 # The figures a gate compares: "subject figure": median cost per page.
 def figures:
 	[(.subjects[] as $s |
-		["mmap+touch", ($s | total)], ["MAP_POPULATE+touch", $s.map_populate.cost],
-		["POPULATE_READ+touch", $s.madv_populate_read.cost], ["warm read", $s.warm_read.cost] |
+		(["mmap+touch", ($s | total)], ["MAP_POPULATE+touch", $s.map_populate.cost],
+		 ["POPULATE_READ+touch", $s.madv_populate_read.cost], ["warm read", $s.warm_read.cost],
+		 (refault_patterns[] as [$p, $n] |
+			["refault \($n)", ($s | refault_cost("refault"; $p))],
+			["refault \($n) over uffd-wp", ($s | refault_cost("refault_wp"; $p))])) |
 		select(.[1] | measured) | {key: "\($s.name) \(.[0])", value: (.[1] | median)}),
 	 (.copy.read | select(measured) | {key: "read()", value: median})] | from_entries;
 
@@ -162,6 +172,13 @@ def targets:
 	 else {value: "not measured", met: null, detail: $none} end),
 	target("eager mmap + first touch <= 0.5x fault";
 		if $fault then of($eager; ratio(total; $fault | total)) else $none end; 0.5; true; $total),
+	(subject("around-512") as $a512 |
+	 ["eager", $eager], ["around-512", $a512] | .[0] as $n | .[1] as $s |
+	 target("\($n) one-page refault <= 1.5x fault first touch";
+		if $fault then of($s; ratio(refault_cost("refault"; "one"); $fault.first_touch.touch))
+		else $none end; 1.5; true;
+		"touch \($r.unit) per refaulted page (MADV_DONTNEED of 1 page of a mapping touched in full) " +
+		"over fault mode's first touch per page")),
 	# The modes differ only in how the PTEs get there: once the first pass
 	# is over, every mode reads the same pages through the same PTEs. So
 	# the per-repetition speed ratios of all modes are pooled.
@@ -177,6 +194,36 @@ def targets:
 			"\($lo.r | median | fixed(2))x (\($lo.name)) to \($hi.r | median | fixed(2))x (\($hi.name))")}
 	 else {} end);
 
+# --- The floors: each mode's first touch against the floor modules'
+
+# Rows {name, touch, array, none}: a mapdrv subject's first touch and its
+# ratios to floor-array's and floor-none's (measurements); null without
+# the floor module.
+def floor_rows:
+	subject("floor-array") as $fa | subject("floor-none") as $fn |
+	if $fa == null or $fn == null then null
+	else [.subjects[] | select(.kind == "mapdrv") |
+		{name, touch: .first_touch.touch, array: ratio(.first_touch.touch; $fa.first_touch.touch),
+		 none: ratio(.first_touch.touch; $fn.first_touch.touch)}]
+	end;
+# What the floors say about fault mode, as lines: the handler's share of a
+# fault, vmalloc_to_page()'s (with mapdrv's accounting), and the floor
+# against the zero-page fault.
+def floor_notes:
+	subject("fault") as $f | subject("floor-array") as $fa | subject("floor-none") as $fn |
+	subject("anon") as $anon |
+	def share($a; $b): ratio(plus($a; $b | map(-.)); $a) | if measured then (median * 100 | fixed(1)) + "%" else "-" end;
+	if $f == null or $fa == null or $fn == null then empty
+	else
+		"fault mode's first touch above floor-none (its handler's work): " +
+			share($f.first_touch.touch; $fn.first_touch.touch) + " of it",
+		"fault mode's first touch above floor-array (vmalloc_to_page() and mapdrv's bound check, " +
+			"accounting and trace point): " + share($f.first_touch.touch; $fa.first_touch.touch) + " of it",
+		(select($anon) | "floor-none's first touch against anon's zero-page fault: " +
+			(ratio($fn.first_touch.touch; $anon.first_touch.touch) | times) +
+			" (a handler of no work, against the 1.15x target of fault mode)")
+	end;
+
 def target_line:
 	"  \(if .met == null then "[n/a]   " elif .met then "[met]   " else "[MISSED]" end) \(.name): \(.value)" +
 	(if .detail != "" then "  (\(.detail))" else "" end);
@@ -191,20 +238,22 @@ def gate_text:
 		"baseline \(.baseline | fixed(1)), now \(.now | fixed(1)) \($u) " +
 		"(\(if .change >= 0 then "+" else "" end)\(.change * 100 | fixed(2))%)"),
 	(.missing[] | "  [MISSING]   \(.) (in the baseline, not measured now)"),
+	"  sources     baseline       now (the tree measured)",
+	(["commit", "commit"], ["module (Kbuild, src/, include/)", "module"],
+	 ["bench (tools/mapdrv-bench/, scripts/bench/ with the baseline and floor modules, the guest program)",
+	  "bench"] | .[1] as $k |
+		"    \($k)\(" " * (10 - ($k | length)))\(($b[$k] // "(none)")[:12])   \(($now[$k] // "?")[:12])" +
+		"\(if $k == "module" and $now.module_changed then " (not the commit's)"
+		    elif $k == "bench" and $now.bench_changed then " (not the commit's)" else "" end)" +
+		"\(if $k == "commit" then "" elif $b[$k] == $now[$k] then "  same" else "  DIFFERENT: \(.[0])" end)"),
 	(select(.config.baseline != .config.now) |
 		"  [WARNING]   the baseline was made with \"\(.config.baseline)\",",
 		"              this run is \"\(.config.now)\": a difference may come from there"),
-	if $b.module == null then
-		"  [WARNING]   the baseline does not say which sources it measured"
-	else
-		(select($b.module != $now.module) |
-			"  [WARNING]   the baseline measured other module sources: commit \($b.commit[:12])" +
-			"\(if $b.module_changed then " with changes" else "" end) (sources \($b.module[:12]), " +
-			"now \($now.module[:12]))"),
-		(select($b.bench != $now.bench) |
-			"  [WARNING]   the baseline was measured by another mapdrv-bench or remap module " +
-			"(sources \($b.bench[:12]), now \($now.bench[:12]))")
-	end,
+	(select($b.module == null) | "  [WARNING]   the baseline does not say which sources it measured"),
+	(select($b.module != null and $b.module != $now.module) |
+		"  [WARNING]   the baseline measured other module sources: a difference may come from there"),
+	(select($b.module != null and $b.bench != $now.bench) |
+		"  [WARNING]   the baseline was measured by another bench: a difference may come from there"),
 	(select(.config.baseline != .config.now or $b.module != $now.module or $b.bench != $now.bench) |
 		"              (a new baseline: run make bench-baseline, then review and commit it)"),
 	"gate: \(if .failed then "FAILED" else "passed" end)";

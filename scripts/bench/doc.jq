@@ -14,6 +14,7 @@ def head: row, ([.[] | "---"] | row);
 def name:
 	if .kind == "mapdrv" then "`\(.name)`"
 	elif .kind == "remap" then "`remap_vmalloc_range()` (baseline)"
+	elif .kind == "floor-array" or .kind == "floor-none" then "`\(.name)` (floor)"
 	else (caption($r) | sub(" \\((?<x>.*)\\)$"; ", \(.x)")) + " (baseline)" end;
 # Minor faults per page: "1", "1/16", "0".
 def per_fault: median | if . == 0 then "0" elif . >= 0.5 then . * 100 | round / 100 | tostring else "1/\(1 / . | round)" end;
@@ -38,6 +39,24 @@ def per_fault: median | if . == 0 then "0" elif . >= 0.5 then . * 100 | round / 
  ["\(.copy_loop), copy_to_user()'s loop, in user space", ($c.loop | median | num), (ratio($c.loop; $c.read) | times)],
  ["glibc memcpy", ($c.memcpy | median | num), (ratio($c.memcpy; $c.read) | times)] | row),
 "",
+(subject("fault") as $fault |
+ def rcells: . as $set | [refault_patterns[] | .[0] as $p | $set[$p] as $x |
+	($x.cost | median | num), (if $fault then ratio($x.cost; $fault.first_touch.touch) | times else "" end),
+	($x.insert_calls | if measured then median | fixed(2) else why("-") end)];
+ (["refault, per refaulted page", "1 page", "vs fault first touch", "vip calls", "every 16th", "vs fault first touch",
+   "vip calls", "all pages", "vs fault first touch", "vip calls"] | head),
+ (.subjects[] | select(.refault | type == "object") | [name] + (.refault | rcells) | row),
+ (.subjects[] | select(.refault_wp | type == "object") | ["\(name) over uffd-wp markers"] + (.refault_wp | rcells) | row),
+ "",
+ ([.subjects[] | select(.refault | type == "string") | "\(name): \(.refault)"] +
+  [.subjects[] | select(.kind == "mapdrv" and (.refault_wp | type == "string")) |
+	"over uffd-wp markers: \(.refault_wp)"] | unique | map("Not measured: \(.).") | join(" "))),
+"",
+(floor_rows as $rows | select($rows != null) |
+ (["first touch against the floors", "touch", "vs floor-array", "vs floor-none"] | head),
+ ($rows[] | ["`\(.name)`", (.touch | median | num), (.array | times), (.none | times)] | row),
+ (subject("floor-array", "floor-none") | [name, (.first_touch.touch | median | num), "", ""] | row),
+ "", ([floor_notes | (.[:1] | ascii_upcase) + .[1:] + "."] | join(" ")), ""),
 (["target", "measured", ""] | head),
 (targets | [.name, .value, (if .met == null then "not measured" elif .met then "met" else "**missed**" end)] | row),
 (select(.curve_sizes | length > 0) |

@@ -9,6 +9,12 @@ subject("fault") as $fault | subject("anon") as $anon | subject("shmem") as $shm
 subject("remap") as $remap |
 # The ratio of a subject's figure to a baseline subject's, or "-".
 def to($base; f): if $base then ratio(f; $base | f) | times else "-" end;
+# A refault set's cells: per pattern the cost, its ratio to fault mode's
+# first touch, the vm_insert_pages() calls per fault; the faults of "all".
+def refault_cells:
+	. as $set | [refault_patterns[] | .[0] as $p | $set[$p] as $x |
+		($x.cost | cell), (if $fault then ratio($x.cost; $fault.first_touch.touch) | times else "-" end),
+		(select($p == "all") | $x.faults | cell(fixed(4))), ($x.insert_calls | cell(fixed(2)))];
 # GB/s from a cost in ns per page (wall clock only).
 def gbps: if measured then $r.page_size / median | fixed(2) else "n/a" end;
 
@@ -106,6 +112,44 @@ title,
 	"   median of \(.curve_repetitions) repetitions",
 	"   first touch, \($u)", curve(.touch),
 	"   mmap, \($u)", curve(.mmap)),
+
+# 7. Refaults
+"", "7. Refaults: a mapping touched in full, MADV_DONTNEED of some pages, one read of each dropped page",
+([["subject", "1 page", "/fault", "calls", "every 16th", "/fault", "calls", "all pages", "/fault",
+   "faults", "calls"]] +
+ [.subjects[] | select(.refault | type == "object") | . as $s |
+	[caption($r)] + ($s.refault | refault_cells)] |
+ table),
+"  1 page: 64 single pages, each dropped and read again before the next, one past the middle",
+"  of each 64th of the mapping (\(.clock_overhead | num) \(.unit) of an empty timed read taken off each);",
+"  every 16th: pages 0, 16, 32, ... dropped, then read in order; all pages: the whole mapping.",
+"  \($u) per refaulted page; /fault: over fault mode's first touch (table 1); faults: minor",
+"  faults per refaulted page (1 in the other patterns); calls: vm_insert_pages() calls per",
+"  fault, a kprobe's hits, counted in a pass of their own after the timed ones.",
+([.subjects[] | select(.refault | type == "string") | "  n/a for \(.name): \(.refault)"] | unique[]),
+(if any(.subjects[]; .refault_wp | type == "object") then
+	"", "   over userfaultfd-wp markers (UFFD_FEATURE_WP_ASYNC, the mapping write-protected first)",
+	([["subject", "1 page", "/fault", "calls", "every 16th", "/fault", "calls", "all pages", "/fault",
+   "faults", "calls"]] +
+	 [.subjects[] | select(.refault_wp | type == "object") | . as $s |
+		[caption($r)] + ($s.refault_wp | refault_cells)] |
+	 table)
+ else empty end),
+([.subjects[] | select(.kind == "mapdrv" and (.refault_wp | type == "string")) | .refault_wp] | unique[] |
+	"  over userfaultfd-wp markers: not measured: \(.)"),
+
+# 8. Floors
+"", "8. Floors: each mode's first touch against the floor modules (mapdrv_floor)",
+(floor_rows as $rows |
+ if $rows == null then "  not measured: mapdrv_floor is not loaded"
+ else
+	([["subject", "touch \($u)", "/floor-array", "/floor-none"]] +
+	 [$rows[] | [.name, (.touch | cell), (.array | times), (.none | times)]] +
+	 [subject("floor-array", "floor-none") | [.name, (.first_touch.touch | cell), "-", "-"]] | table),
+	"  floor-array: a .fault that takes its page from an array built at load (no page-table",
+	"  walk), get_page(), vmf->page; floor-none: get_page() and vmf->page of one fixed page.",
+	(floor_notes | "  \(.)")
+ end),
 
 # Targets
 "", "Targets (ratios within this run; information, not a verdict):",

@@ -6,12 +6,13 @@
 # completions) and fails if any finding is left. The checks:
 #   - checkpatch: checkpatch.pl --strict (from Debian's linux-source-6.1) on
 #     the kernel code: Kbuild, src/, the uapi header, and the benchmark's
-#     baseline module (scripts/bench/remap-baseline/)
-#   - sparse: a fresh copy of the sources of each of the two modules built
+#     baseline and floor modules (scripts/bench/remap-baseline/,
+#     scripts/bench/floor/)
+#   - sparse: a fresh copy of the sources of each of the three modules built
 #     for Debian 12's 6.1 kernel with C=2 (sparse on every file) and W=1;
 #     any warning fails
 #   - w1: scripts/kernel/build-module.sh, the VM loop's W=1 build (6.1), of
-#     both modules
+#     the three modules
 #   - shellcheck: every shell script, and the generated bash completions
 #   - clang-tidy: the C++ programs (tools/, scripts/), with the
 #     checks of tools/.clang-tidy
@@ -29,6 +30,8 @@
 #     against scripts/kernel/kernels.tsv
 #   - docs: scripts/lint/docs.sh, the links, anchors, make targets and paths
 #     that the Markdown and mapdrv(4) name
+#   - bench-doc: scripts/lint/bench-doc.sh, docs/bench.md's figures against
+#     docs/bench-baseline.json (one run of make bench-baseline wrote both)
 #   - make-help: every .PHONY target of the Makefile and mk/*.mk has its
 #     "## TARGET (GROUP): TEXT" line for make help (mk/help.mk) or is in
 #     HELP_INTERNAL; every such line is well formed and names a .PHONY target
@@ -49,7 +52,7 @@ if [ -z "${MAPDRV_LINT_TOOLS+x}" ]; then
 fi
 version=$MAPDRV_VERSION
 read -r -a tools <<<"$MAPDRV_LINT_TOOLS"
-all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man kernels docs make-help waivers)
+all_checks=(checkpatch sparse w1 shellcheck clang-tidy cppcheck abi modinfo cli man kernels docs bench-doc make-help waivers)
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${all_checks[@]}")
 for c in "${checks[@]}"; do
@@ -64,9 +67,10 @@ cxx_flags=(-std=c++20 "${cxx_defs[@]}")
 mapfile -t cxx_files < <(find tools scripts -name '*.cpp' | sort)
 # A tool in its own folder includes its own headers.
 mapfile -t cxx_dirs < <(find tools -mindepth 1 -maxdepth 1 -type d ! -name include | sort | sed 's/^/-I/')
-# The benchmark's baseline module is kernel code too, held to the same gates.
-remap_dir=scripts/bench/remap-baseline
-kernel_files=(Kbuild src/*.c src/*.h include/uapi/linux/mapdrv.h "$remap_dir"/Kbuild "$remap_dir"/*.c)
+# The benchmark's baseline and floor modules are kernel code too, held to the same gates.
+remap_dir=scripts/bench/remap-baseline floor_dir=scripts/bench/floor
+kernel_files=(Kbuild src/*.c src/*.h include/uapi/linux/mapdrv.h "$remap_dir"/Kbuild "$remap_dir"/*.c
+	"$floor_dir"/Kbuild "$floor_dir"/*.c)
 
 # ---- waivers
 waiver_file=scripts/lint/waivers.txt
@@ -179,11 +183,12 @@ check_sparse() {
 	: >"$out/sparse.tsv"
 	sparse_module "$KDIR" mapdrv "" src/mapdrv_main.c || bad=1
 	sparse_module "$KDIR" mapdrv_remap "$remap_dir" mapdrv_remap.c || bad=1
+	sparse_module "$KDIR" mapdrv_floor "$floor_dir" mapdrv_floor.c || bad=1
 	report sparse "$out/sparse.tsv" || return 1
 	return "$bad"
 }
 
-# The W=1 build of the VM loop, for mapdrv and for the baseline module.
+# The W=1 build of the VM loop, for mapdrv and for the baseline and floor modules.
 check_w1() {
 	local env
 	env=$(kernel_env)
@@ -192,6 +197,9 @@ check_w1() {
 	MAPDRV_MODULE_SRC=$MAPDRV_TOP/$remap_dir MAPDRV_MOD_DIR=$out/w1-remap \
 		flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env" >"$out/w1-remap.log" 2>&1 ||
 		{ cat "$out/w1-remap.log"; return 1; }
+	MAPDRV_MODULE_SRC=$MAPDRV_TOP/$floor_dir MAPDRV_MOD_DIR=$out/w1-floor \
+		flock "$MAPDRV_BUILD/.build.lock" "$MAPDRV_TOP/scripts/kernel/build-module.sh" "$env" >"$out/w1-floor.log" 2>&1 ||
+		{ cat "$out/w1-floor.log"; return 1; }
 }
 
 shell_scripts() {
@@ -365,6 +373,7 @@ lint_script() {
 
 check_kernels() { lint_script kernel-tables.sh; }
 check_docs() { lint_script docs.sh; }
+check_bench_doc() { lint_script bench-doc.sh; }
 
 check_make_help() {
 	local db f n line t g bad=0 phony=() groups=() internal=()
