@@ -46,8 +46,8 @@ write)
 	;;
 body)
 	# Lines 4 to the one before last: after the digest line, before the blank.
-	r=$(region "$doc") || exit 1
-	printf '%s\n' "$r" | sed -n '4,$p' | sed '$d'
+	# Not through $(...), which would drop the region's last, blank line.
+	region "$doc" | sed -n '4,$p' | sed '$d'
 	;;
 digests)
 	r=$(region "$doc") || exit 1
