@@ -88,7 +88,8 @@ void runner::profile()
 		    depth.c_str(),
 		    fmt("Linux %s, %s, %ld CPUs", res_.env.kernel.c_str(), res_.env.accel.c_str(),
 			res_.env.cpus).c_str());
-	for (const char *name : {"fault", "around-16", "eager", "remap", "anon", "shmem"})
+	for (const char *name : {"fault", "around-16", "eager", "remap", "anon", "shmem", "floor-array",
+				 "floor-none"})
 		if (const subject *s = res_.find(name))
 			profile_subject(*s);
 	trace_write("current_tracer", "nop");
