@@ -13,6 +13,11 @@ set -euo pipefail
 suite=$1
 shift
 dir=$MAPDRV_CACHE/chroots/$suite
+# One make at a time per chroot (make check-all and make dkms-check may
+# run side by side): the debootstrap and apt-get below are not re-entrant.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
 if [ ! -x "$dir/usr/bin/apt-get" ]; then
 	command -v debootstrap >/dev/null || "$MAPDRV_TOP/scripts/deps.sh" matrix
 	log "debootstrap $suite into $dir (once; about a minute)"
