@@ -109,9 +109,9 @@ wp_registration register_wp_async(const mapdrv::mapping &m)
 class kprobe_counter {
 public:
 	kprobe_counter()
+		: why_(tracefs_append("kprobe_events",
+				      "p:" + kprobe_group + "/" + kprobe_event + " vm_insert_pages"))
 	{
-		why_ = tracefs_append("kprobe_events", "p:" + kprobe_group + "/" + kprobe_event +
-							 " vm_insert_pages");
 		if (why_.empty()) {
 			made_ = true;
 			why_ = tracefs_append("events/" + kprobe_group + "/" + kprobe_event + "/enable",
