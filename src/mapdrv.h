@@ -28,8 +28,8 @@
  * @fault_errors: faults answered with SIGBUS (a page offset past @buf,
  *	which no VMA can reach), since load
  * @mmap_calls: successful mmap() calls, since load
- * @live_vmas: VMAs currently mapping @buf, in every process (and mappings
- *	being made, see mapdrv_count())
+ * @live_vmas: VMAs currently mapping @buf, in every process (see
+ *	mapdrv_count())
  * @pages: every page of @buf, for the pages a mapping inserts beside the
  *	faulting one (mapdrv_vm_init()); fixed while loaded
  * @mode: default MAPDRV_MODE_* of a new open file (module parameter)
@@ -57,11 +57,12 @@ struct mapdrv_dev {
  * @lock: serialises MAPDRV_IOC_SET_MODE against mmap() of this file
  * @mode: MAPDRV_MODE_* for the next mmap() of this file
  * @window: pages per fault in MAPDRV_MODE_AROUND, a power of two
- * @live_vmas: VMAs of this file, and its mappings being made; its mode
- *	cannot change while there are any
+ * @live_vmas: VMAs of this file; its mode cannot change while there are
+ *	any
  *
- * Every VMA holds its file, so this outlives the file's mappings; their
- * vm_private_data points here.
+ * Every VMA holds its file, so this outlives the file's mappings. A VMA
+ * that is counted has its vm_private_data pointing here (see
+ * mapdrv_vma_counted()).
  */
 struct mapdrv_file {
 	struct mapdrv_dev *md;
@@ -81,11 +82,23 @@ static inline struct mapdrv_dev *mapdrv_from_file(const struct file *file)
 	return mapdrv_file(file)->md;
 }
 
-/* The open file a VMA of the device maps: its vm_private_data. */
+/* The open file a VMA of the device maps: the VMA's own file. */
 static inline struct mapdrv_file *
 mapdrv_vma_file(const struct vm_area_struct *vma)
 {
-	return vma->vm_private_data;
+	return mapdrv_file(vma->vm_file);
+}
+
+/*
+ * Whether the VMA is counted in the live counts. Through ->mmap it is
+ * from the start; through ->mmap_prepare only once vm_ops->mapped accepted
+ * it: until then its vm_private_data holds the vm_ops it was described
+ * with, and a VMA the core unmaps before that (a failed mmap action, a
+ * refusal of ->mapped) was never counted.
+ */
+static inline bool mapdrv_vma_counted(const struct vm_area_struct *vma)
+{
+	return vma->vm_private_data == mapdrv_vma_file(vma);
 }
 
 static inline struct mapdrv_dev *mapdrv_vma_dev(const struct vm_area_struct *vma)

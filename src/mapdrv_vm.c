@@ -73,19 +73,23 @@ void mapdrv_vm_exit(struct mapdrv_dev *md)
 }
 
 /*
- * Counting the VMAs. A mapping counts from the moment its mode is read
- * (mapdrv_mmap_begin(), under the file's lock, so that SET_MODE sees it),
- * not from the moment the VMA exists: on the ->mmap_prepare path the VMA
- * is made after the hook returned, and a SET_MODE in between would change
- * the file's mode under a mapping being made in the old one. Every VMA
- * that is made is closed by mapdrv_vm_close(), which uncounts it; an
- * mmap() that ->mmap itself fails uncounts there.
+ * Counting the VMAs. A VMA counts while it exists, from the moment the
+ * driver knows it does: through ->mmap, from mapdrv_mmap_begin() (the
+ * core made the VMA before the hook; an mmap() that ->mmap itself fails
+ * uncounts there, and nothing fails after ->mmap returns on the kernels
+ * that take this path); through ->mmap_prepare, from vm_ops->mapped, the
+ * last step of an mmap() that can fail. Nothing is counted in
+ * ->mmap_prepare (Documentation/filesystems/mmap_prepare.rst: the core
+ * may still fail the mmap() without a word to the driver). Every counted
+ * VMA is uncounted by mapdrv_vm_close(); fork, split and mremap() count
+ * theirs in mapdrv_vm_open().
  *
- * What this cannot see: an mmap() that the core fails after ->mmap_prepare
- * returned and before it made the VMA (the kernel tells a driver nothing
- * of that; only the core's own allocations can fail there). That mapping
- * stays counted: the file's mode stays frozen (SET_MODE: EBUSY) until the
- * file is closed, and the device's count of live VMAs is one too high.
+ * SET_MODE against an mmap() in flight: the file's lock orders them.
+ * Through ->mmap the count is taken under it, so a later SET_MODE sees
+ * the VMA (EBUSY). Through ->mmap_prepare the mapping is described under
+ * it and accepted under it in ->mapped, which refuses (-EAGAIN: the core
+ * unmaps the VMA) when the file's mode or window changed in between: so
+ * a mapping never has another mode than its file.
  */
 /* Both return the device's count of live VMAs after the change. */
 static int mapdrv_count(struct mapdrv_file *mf)
@@ -115,19 +119,29 @@ static void mapdrv_mmap_done(struct mapdrv_file *mf, unsigned long start,
 		start, end, pgoff, flags, mf->mode);
 }
 
-/* Further VMAs of a mapping: fork, split, mremap() move. */
+/*
+ * Further VMAs of a mapping: fork, split, mremap() move. A copy of a VMA
+ * that was never counted (one the core failed to unmap after a refusal)
+ * is not counted either.
+ */
 static void mapdrv_vm_open(struct vm_area_struct *vma)
 {
-	int live = mapdrv_count(mapdrv_vma_file(vma));
+	int live;
 
+	if (!mapdrv_vma_counted(vma))
+		return;
+	live = mapdrv_count(mapdrv_vma_file(vma));
 	trace_mapdrv_vma_open(vma->vm_start, vma->vm_end, vma->vm_pgoff,
 			      mapdrv_vma_flags(vma), live);
 }
 
 static void mapdrv_vm_close(struct vm_area_struct *vma)
 {
-	int live = mapdrv_uncount(mapdrv_vma_file(vma));
+	int live;
 
+	if (!mapdrv_vma_counted(vma))
+		return;
+	live = mapdrv_uncount(mapdrv_vma_file(vma));
 	trace_mapdrv_vma_close(vma->vm_start, vma->vm_end, vma->vm_pgoff,
 			       mapdrv_vma_flags(vma), live);
 }
@@ -249,18 +263,36 @@ static vm_fault_t mapdrv_vm_fault_around(struct vm_fault *vmf);
 static vm_fault_t mapdrv_vm_fault_eager(struct vm_fault *vmf);
 
 #if MAPDRV_USE_MMAP_PREPARE
+static const struct vm_operations_struct *mapdrv_vm_ops(u32 mode, u32 window);
+
 /*
  * The VMA that ->mmap_prepare described exists, and the core has mapped
- * the pages of an eager mapping (the mmap action): the mapping is made.
- * Called with mmap_lock held; ->open is not called for this VMA, and it
- * was counted in ->mmap_prepare. The VMA's flags are not passed: the
- * trace event shows 0 for them here.
+ * the pages of an eager mapping (the mmap action): accept it, count it,
+ * and point its vm_private_data at the file (mapdrv_vma_counted()), or
+ * refuse it with -EAGAIN when a SET_MODE changed the file's mode or window
+ * since it was described in *@vm_private_data's vm_ops; the core then
+ * unmaps it and the mmap() fails. Nothing fails after this. Called with
+ * mmap_lock held for write; ->open is not called for this VMA. The VMA's
+ * flags are not passed: the trace event shows 0 for them here.
  */
 static int mapdrv_vm_mapped(unsigned long start, unsigned long end,
 			    pgoff_t pgoff, const struct file *file,
 			    void **vm_private_data)
 {
-	mapdrv_mmap_done(*vm_private_data, start, end, pgoff, 0);
+	struct mapdrv_file *mf = mapdrv_file(file);
+
+	mutex_lock(&mf->lock);
+	if (*vm_private_data != mapdrv_vm_ops(mf->mode, mf->window)) {
+		mutex_unlock(&mf->lock);
+		dev_dbg(mf->md->misc.this_device,
+			"mmap: 0x%lx-0x%lx refused: the mode changed while it was made\n",
+			start, end);
+		return -EAGAIN;
+	}
+	mapdrv_count(mf);
+	mutex_unlock(&mf->lock);
+	*vm_private_data = mf;
+	mapdrv_mmap_done(mf, start, end, pgoff, 0);
 	return 0;
 }
 #endif
@@ -340,8 +372,8 @@ struct mapdrv_map_policy {
 
 /*
  * The checks and the decisions of both hooks, made once: 0 and @p filled
- * in, with the mapping counted (mapdrv_uncount() if the hook fails after
- * this), or -errno.
+ * in, with the mapping counted if @count (->mmap: mapdrv_uncount() if the
+ * hook fails after this), or -errno.
  *
  * The range must lie in the buffer (overflow-safe form of pgoff + pages <=
  * npages), else -EINVAL. A private mapping would need copy-on-write of
@@ -352,7 +384,7 @@ struct mapdrv_map_policy {
  */
 static int mapdrv_mmap_begin(struct mapdrv_file *mf, unsigned long pgoff,
 			     unsigned long pages, bool may_share, bool write,
-			     struct mapdrv_map_policy *p)
+			     bool count, struct mapdrv_map_policy *p)
 {
 	struct mapdrv_dev *md = mf->md;
 
@@ -370,7 +402,8 @@ static int mapdrv_mmap_begin(struct mapdrv_file *mf, unsigned long pgoff,
 	p->vm_ops = mapdrv_vm_ops(mf->mode, mf->window);
 	p->mixedmap = mf->mode != MAPDRV_MODE_FAULT;
 	p->eager = mf->mode == MAPDRV_MODE_EAGER;
-	mapdrv_count(mf);
+	if (count)
+		mapdrv_count(mf);
 	mutex_unlock(&mf->lock);
 	return 0;
 }
@@ -380,7 +413,8 @@ static int mapdrv_mmap_begin(struct mapdrv_file *mf, unsigned long pgoff,
  * ->mmap_prepare: describe the mapping; the core makes the VMA after this
  * returns, maps an eager mapping's pages itself (the mmap action, before
  * ->mapped; on failure it unmaps the VMA, which closes it), then calls
- * ->mapped. The mapping is counted from here (see mapdrv_count()).
+ * ->mapped, which counts it. Until then its vm_private_data is the vm_ops
+ * it is described with (see mapdrv_vma_counted()).
  */
 int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 {
@@ -391,7 +425,7 @@ int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 
 	ret = mapdrv_mmap_begin(mf, desc->pgoff, pages,
 				vma_desc_test(desc, VMA_MAYSHARE_BIT),
-				vma_desc_test(desc, VMA_WRITE_BIT), &p);
+				vma_desc_test(desc, VMA_WRITE_BIT), false, &p);
 	if (ret)
 		return ret;
 	if (p.clear_maywrite)
@@ -400,7 +434,7 @@ int mapdrv_mmap_prepare(struct vm_area_desc *desc)
 	if (p.mixedmap)
 		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 	desc->vm_ops = p.vm_ops;
-	desc->private_data = mf;
+	desc->private_data = (void *)p.vm_ops;
 	if (p.eager)
 		mmap_action_map_kernel_pages(desc, desc->start,
 					     mf->md->pages + desc->pgoff, pages);
@@ -443,7 +477,7 @@ int mapdrv_mmap(struct file *file, struct vm_area_struct *vma)
 
 	ret = mapdrv_mmap_begin(mf, vma->vm_pgoff, vma_pages(vma),
 				vma->vm_flags & VM_MAYSHARE,
-				vma->vm_flags & VM_WRITE, &p);
+				vma->vm_flags & VM_WRITE, true, &p);
 	if (ret)
 		return ret;
 	if (p.clear_maywrite)

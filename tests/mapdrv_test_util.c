@@ -230,12 +230,15 @@ int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window)
 	return 0;
 }
 
-/* The @field line of /proc/meminfo, in KiB: 0 or -errno. */
-int mapdrv_meminfo_kb(const char *field, long long *kb)
+/*
+ * The "@field: N kB" line of the proc file @path (/proc/meminfo,
+ * /proc/PID/status), in KiB: 0 or -errno.
+ */
+int mapdrv_proc_kb(const char *path, const char *field, long long *kb)
 {
 	size_t flen = strlen(field);
 	char line[256];
-	FILE *f = fopen("/proc/meminfo", "re");
+	FILE *f = fopen(path, "re");
 	int ret = -ENOENT;
 
 	if (!f)
@@ -249,6 +252,12 @@ int mapdrv_meminfo_kb(const char *field, long long *kb)
 	}
 	fclose(f);
 	return ret;
+}
+
+/* The @field line of /proc/meminfo, in KiB: 0 or -errno. */
+int mapdrv_meminfo_kb(const char *field, long long *kb)
+{
+	return mapdrv_proc_kb("/proc/meminfo", field, kb);
 }
 
 /* VmallocUsed of /proc/meminfo, in KiB: 0 or -errno. */

@@ -79,6 +79,7 @@ int mapdrv_sysfs_read(const char *attr, char *buf, size_t len);
 int mapdrv_read_file(const char *path, char *buf, size_t len);
 int mapdrv_sysfs_u64(const char *attr, bool hex, uint64_t *val);
 int mapdrv_sysfs_mode(uint32_t *mode, uint32_t *window);
+int mapdrv_proc_kb(const char *path, const char *field, long long *kb);
 int mapdrv_meminfo_kb(const char *field, long long *kb);
 int mapdrv_vmalloc_used_kb(long long *kb);
 int mapdrv_vmalloc_used_settled_kb(long long *kb);

@@ -114,12 +114,12 @@ struct mapdrv_restamp {
  *	MAPDRV_WINDOW_MAX, or 0 to keep the file's current window; else EINVAL
  * @reserved: must be zero, else EINVAL
  *
- * The mode of a mapping is the one its file had at mmap() time: while the
- * file has mappings, or an mmap() of it is being made, SET_MODE fails with
- * EBUSY. (On kernels where mapdrv uses ->mmap_prepare, 7.1+, an mmap() that
- * the kernel fails after the driver accepted it, for want of memory of its
- * own, is never reported to the driver: the file then stays EBUSY until it
- * is closed.)
+ * A mapping always has the mode and window of its file: while the file
+ * has mappings, SET_MODE fails with EBUSY. Against an mmap() in flight,
+ * on kernels where mapdrv uses ->mmap_prepare (7.1+), a SET_MODE that
+ * succeeds makes that mmap() fail with EAGAIN; elsewhere the SET_MODE
+ * fails with EBUSY. An mmap() the kernel fails for want of memory of its
+ * own changes neither the file's mode nor the counts.
  */
 struct mapdrv_mode {
 	__u32 mode;
