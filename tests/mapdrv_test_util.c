@@ -740,27 +740,6 @@ size_t mapdrv_model_diff(const struct mapdrv_model *m,
 }
 
 /* The running kernel's place in the matrix (see the header). */
-enum mapdrv_kernel mapdrv_kernel(void)
-{
-	static const unsigned int since[MAPDRV_KERNELS] = {
-		[MAPDRV_K5_10] = 5 << 16 | 10,
-		[MAPDRV_K6_1] = 6 << 16 | 1,
-		[MAPDRV_K6_12] = 6 << 16 | 12,
-		[MAPDRV_K7_2] = 7 << 16 | 2,
-	};
-	unsigned int major = 0, minor = 0, v;
-	struct utsname u;
-	int k;
-
-	if (!uname(&u))
-		sscanf(u.release, "%u.%u", &major, &minor);
-	v = major << 16 | minor;
-	for (k = MAPDRV_KERNELS - 1; k > MAPDRV_K5_10; k--)
-		if (v >= since[k])
-			break;
-	return (enum mapdrv_kernel)k;
-}
-
 unsigned int mapdrv_kernel_release(void)
 {
 	unsigned int major = 0, minor = 0, sub = 0;
@@ -769,6 +748,23 @@ unsigned int mapdrv_kernel_release(void)
 	if (!uname(&u))
 		sscanf(u.release, "%u.%u.%u", &major, &minor, &sub);
 	return MAPDRV_RELEASE(major, minor, sub & 0xffff);
+}
+
+enum mapdrv_kernel mapdrv_kernel(void)
+{
+	static const unsigned int since[MAPDRV_KERNELS] = {
+		[MAPDRV_K5_10] = MAPDRV_RELEASE(5, 10, 0),
+		[MAPDRV_K6_1] = MAPDRV_RELEASE(6, 1, 0),
+		[MAPDRV_K6_12] = MAPDRV_RELEASE(6, 12, 0),
+		[MAPDRV_K7_2] = MAPDRV_RELEASE(7, 2, 0),
+	};
+	unsigned int v = mapdrv_kernel_release();
+	int k;
+
+	for (k = MAPDRV_KERNELS - 1; k > MAPDRV_K5_10; k--)
+		if (v >= since[k])
+			break;
+	return (enum mapdrv_kernel)k;
 }
 
 const char *mapdrv_kernel_name(enum mapdrv_kernel k)
